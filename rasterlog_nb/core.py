@@ -14,8 +14,8 @@ from PIL import Image
 # %% auto #0
 __all__ = ['CLASSES', 'BACKGROUND', 'CURVE1', 'CURVE2', 'N_CLASSES', 'CURVE_COLUMNS', 'MIN_SIDE', 'MAX_PIXELS', 'IMAGE_SUFFIXES',
            'RasterLogError', 'BadInputError', 'CalibrationError', 'CheckpointError', 'Calibration', 'RasterLog',
-           'curves_table', 'atomic_write', 'save_png', 'read_image', 'to_grey', 'write_curves_csv', 'read_curves_csv',
-           'expand_inputs', 'run_batch', 'seed_everything', 'rng_for']
+           'curves_table', 'atomic_write', 'save_png', 'check_writable', 'read_image', 'to_grey', 'write_curves_csv',
+           'read_curves_csv', 'expand_inputs', 'run_batch', 'seed_everything', 'rng_for']
 
 # %% ../nbs/00_core.ipynb #f6ce96dc
 CLASSES = ("background", "curve1", "curve2")  # index = label value in every mask
@@ -173,7 +173,32 @@ def save_png(arr:np.ndarray, path):
     buf = io.BytesIO(); Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="PNG", compress_level=1)
     with atomic_write(path) as f: f.write(buf.getvalue())
 
+def check_writable(path, # an output file (or, with `folder`, an output folder) that may not exist yet
+                   folder:bool=False)->Path:
+    "Refuse, before any work is done, an output that cannot be written; creates nothing."
+    p = Path(path)
+    if p.exists():
+        if folder and not p.is_dir(): raise BadInputError(f"{p}: exists and is not a folder")
+        if not folder and p.is_dir(): raise BadInputError(f"{p}: is a folder; give a file name")
+    a = p if folder else p.parent
+    while not a.exists() and a != a.parent: a = a.parent  # the nearest existing ancestor is where folders would be made
+    if not a.is_dir(): raise BadInputError(f"{p}: cannot write there ({a} is a file, not a folder)")
+    if not os.access(a, os.W_OK | os.X_OK): raise BadInputError(f"{p}: cannot write there ({a} is not writable)")
+    return p
+
 # %% ../nbs/00_core.ipynb #b5571276
+@contextmanager
+def _quiet_pil():
+    "Let PIL open images up to `MAX_PIXELS` and keep its warnings (bomb size, corrupt EXIF) off stderr: the outcome is an image or one error."
+    import warnings
+    old = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL warns above this and refuses above twice this (its default is ~9e7); our check comes first
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally: Image.MAX_IMAGE_PIXELS = old
+
 def read_image(path)->np.ndarray:
     "Load an image file as (H, W) uint8 grey, refusing what is not a usable image."
     path = Path(path)
@@ -181,15 +206,16 @@ def read_image(path)->np.ndarray:
     if path.is_dir(): raise BadInputError(f"{path}: is a folder, not an image")
     if path.stat().st_size == 0: raise BadInputError(f"{path}: empty file")
     try:
-        with Image.open(path) as im:
+        with _quiet_pil(), Image.open(path) as im:
             w, h = im.size
             if min(w, h) < MIN_SIDE: raise BadInputError(f"{path}: image is {w}x{h}, smaller than {MIN_SIDE}x{MIN_SIDE}")
             if w * h > MAX_PIXELS: raise BadInputError(f"{path}: image is {w}x{h}, more than 2^28 pixels")
             im.load()
             return to_grey(im, path)
     except RasterLogError: raise
-    except Image.DecompressionBombError: raise BadInputError(f"{path}: image too large") from None
-    except (OSError, SyntaxError, ValueError) as e:
+    except Image.DecompressionBombError: raise BadInputError(f"{path}: image is larger than 2^28 pixels") from None
+    except MemoryError: raise BadInputError(f"{path}: not enough memory to decode this image") from None
+    except Exception as e:  # PIL's decoders raise many kinds on bad bytes (OSError, SyntaxError, struct.error, IndexError, ...)
         raise BadInputError(f"{path}: not a readable image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
 def to_grey(im:Image.Image, path="image")->np.ndarray:
@@ -204,7 +230,7 @@ def to_grey(im:Image.Image, path="image")->np.ndarray:
     if im.mode != "L": im = im.convert("L")
     return np.asarray(im, dtype=np.uint8).copy()
 
-# %% ../nbs/00_core.ipynb #6938c1ae
+# %% ../nbs/00_core.ipynb #6380da1f
 def write_curves_csv(path, table:dict):
     "Write a `curves_table` dict as CSV (NaN as an empty field), atomically."
     def col(k, spec):
@@ -215,12 +241,23 @@ def write_curves_csv(path, table:dict):
     with atomic_write(path, "w", newline="") as f: f.write("\n".join(lines) + "\n")
 
 def read_curves_csv(path)->dict:
-    "Read a curves CSV back into arrays (empty fields as NaN)."
-    with open(path, newline="") as f: rows = list(csv.DictReader(f))
+    "Read a curves CSV back into float arrays (empty fields as NaN), refusing anything else with one line."
+    path = Path(path)
+    if not path.is_file(): raise BadInputError(f"{path}: " + ("is a folder, not a CSV file" if path.is_dir() else "no such file"))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f: rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as e: raise BadInputError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from None
     if not rows or set(CURVE_COLUMNS) - set(rows[0]): raise BadInputError(f"{path}: not a curves CSV (needs {','.join(CURVE_COLUMNS)})")
-    return {k: np.array([float(r[k]) if r[k] not in ("", "nan", "NaN") else np.nan for r in rows]) for k in CURVE_COLUMNS}
+    out = {k: np.empty(len(rows)) for k in CURVE_COLUMNS}
+    for i, r in enumerate(rows):
+        for k in CURVE_COLUMNS:
+            v = r[k]
+            if v is None: raise BadInputError(f"{path}: data row {i + 1} has too few fields")
+            try: out[k][i] = np.nan if v.strip() == "" else float(v)
+            except ValueError: raise BadInputError(f"{path}: data row {i + 1}, {k}: {v[:40]!r} is not a number") from None
+    return out
 
-# %% ../nbs/00_core.ipynb #c2f4de33
+# %% ../nbs/00_core.ipynb #bbfb8306
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 
 def expand_inputs(inputs)->list[Path]:
@@ -242,17 +279,21 @@ def run_batch(paths:list, # input files
     import sys
     from tqdm.auto import tqdm
     log = log or (lambda m: print(m, file=sys.stderr))
-    failures = []
+    failures, made = [], {}  # made: output -> the input it was written (or kept) for in this run
     for p in tqdm(paths, desc=desc, disable=not progress or len(paths) < 2, unit="img"):
-        o = Path(out_for(p))
-        if resume and o.exists(): continue
+        p = Path(p); o = Path(out_for(p))
+        if o in made:  # e.g. log.png and log.tif both -> log.png: never let the second silently replace the first
+            failures.append((str(p), f"{p}: its output {o.name} is already written for {made[o]}")); continue
+        if resume and o.exists(): made[o] = p; continue
         try:
-            work(Path(p), o)
-        except (RasterLogError, OSError, ValueError) as e:
-            failures.append((str(p), str(e).splitlines()[0] if str(e) else type(e).__name__))
+            work(p, o); made[o] = p
+        except Exception as e:  # anything, so one bad file never stops the batch (KeyboardInterrupt still does)
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            if not isinstance(e, RasterLogError): msg = f"{type(e).__name__}: {msg}"
+            failures.append((str(p), msg if msg.startswith(str(p)) else f"{p}: {msg}"))
     if failures and len(paths) > 1:
         log(f"{len(failures)} of {len(paths)} inputs failed:")
-        for p, why in failures: log(f"  {p}: {why}")
+        for _, why in failures: log(f"  {why}")
     return failures
 
 # %% ../nbs/00_core.ipynb #9a9ddda7

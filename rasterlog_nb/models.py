@@ -211,6 +211,14 @@ def save_checkpoint(path, # file to write (parent folders are created)
     with atomic_write(path) as f: f.write(buf.getvalue())
     return path
 
+def _line(e:BaseException, n:int=160)->str:
+    s = str(e).strip()
+    return (s.splitlines()[0] if s else type(e).__name__)[:n]
+
+def _short(x, n:int=60)->str:
+    r = repr(x)
+    return r if len(r) <= n else r[:n] + "..."
+
 def _read(path)->dict:
     path = Path(path)
     if not path.exists(): raise CheckpointError(f"{path}: no such checkpoint file")
@@ -223,28 +231,56 @@ def _read(path)->dict:
     except Exception as e:
         g = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
         if g: raise CheckpointError(f"{path}: refused, it holds pickled Python objects ({g.group(1)}), not only weights") from None
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: corrupt or unreadable checkpoint ({first[:120]})") from None
-    if not isinstance(ck, dict) or ck.get("format") != CKPT_FORMAT:
-        fmt = ck.get("format") if isinstance(ck, dict) else type(ck).__name__
-        raise CheckpointError(f"{path}: not a rasterlog_nb checkpoint (format {fmt!r}, expected {CKPT_FORMAT!r})")
-    missing = [k for k in ("config", "state_dict", "classes") if k not in ck]
-    if missing: raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
-    classes = list(ck["classes"])
-    if len(classes) != N_CLASSES: raise CheckpointError(f"{path}: checkpoint has {len(classes)} classes {classes}, this toolkit uses {N_CLASSES} {list(CLASSES)}")
-    if classes != list(CLASSES): raise CheckpointError(f"{path}: checkpoint classes {classes} differ from {list(CLASSES)}")
-    cfg = ck["config"]
-    if not isinstance(cfg, dict) or "arch" not in cfg: raise CheckpointError(f"{path}: checkpoint config has no 'arch'")
-    if cfg.get("n_classes", N_CLASSES) != N_CLASSES: raise CheckpointError(f"{path}: checkpoint model outputs {cfg['n_classes']} classes, this toolkit uses {N_CLASSES}")
-    if cfg["arch"] not in ARCHS: raise CheckpointError(f"{path}: unknown architecture {cfg['arch']!r} (known: {', '.join(sorted(ARCHS))})")
+        why = _line(e, 400).split("  (Could this error message be improved?")[0]  # torch's zip reader appends a plea
+        raise CheckpointError(f"{path}: corrupt or unreadable checkpoint ({why[:120]})") from None
+    try: _check(ck, path)
+    except CheckpointError: raise
+    except Exception as e:  # a value of an unexpected type somewhere inside the dict
+        raise CheckpointError(f"{path}: malformed checkpoint ({type(e).__name__}: {_line(e, 120)})") from None
     return ck
 
+def _check(ck, path):
+    "Refuse a loaded checkpoint dict that is not ours, or not for this toolkit's classes."
+    fmt = ck.get("format") if isinstance(ck, dict) else None
+    if not isinstance(fmt, str) or fmt != CKPT_FORMAT:
+        raise CheckpointError(f"{path}: not a rasterlog_nb checkpoint (format {_short(fmt) if isinstance(ck, dict) else type(ck).__name__}, "
+                              f"expected {CKPT_FORMAT!r})")
+    missing = [k for k in ("config", "state_dict", "classes") if k not in ck]
+    if missing: raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
+    classes = ck["classes"]
+    if not isinstance(classes, (list, tuple)): raise CheckpointError(f"{path}: checkpoint classes {_short(classes)} are not a list of names")
+    classes = list(classes)
+    if len(classes) != N_CLASSES: raise CheckpointError(f"{path}: checkpoint has {len(classes)} classes {_short(classes)}, this toolkit uses {N_CLASSES} {list(CLASSES)}")
+    if not all(isinstance(c, str) for c in classes) or classes != list(CLASSES):
+        raise CheckpointError(f"{path}: checkpoint classes {_short(classes)} differ from {list(CLASSES)}")
+    cfg = ck["config"]
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("arch"), str): raise CheckpointError(f"{path}: checkpoint config has no 'arch'")
+    n = cfg.get("n_classes", N_CLASSES)
+    if type(n) is not int or n != N_CLASSES: raise CheckpointError(f"{path}: checkpoint model outputs {_short(n)} classes, this toolkit uses {N_CLASSES}")
+    if cfg["arch"] not in ARCHS: raise CheckpointError(f"{path}: unknown architecture {_short(cfg['arch'])} (known: {', '.join(sorted(ARCHS))})")
+    sd = ck["state_dict"]
+    if not isinstance(sd, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):
+        raise CheckpointError(f"{path}: checkpoint state_dict is not a dict of named tensors")
+
 def _build(ck:dict, path="checkpoint")->nn.Module:
-    try: model = build_model(ck["config"])
+    cfg, sd, arch = ck["config"], ck["state_dict"], ck["config"]["arch"]
+    try:  # a skeleton on the meta device allocates nothing, so an absurd config (base=10**9) cannot exhaust memory
+        with torch.device("meta"): skeleton = build_model(cfg)
+        want = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     except BadInputError as e: raise CheckpointError(f"{path}: {e}") from None
-    try: model.load_state_dict(ck["state_dict"], strict=True)
-    except Exception as e:
-        raise CheckpointError(f"{path}: weights do not fit the {ck['config']['arch']!r} model ({str(e).strip().splitlines()[0][:160]})") from None
+    except Exception as e: raise CheckpointError(f"{path}: cannot build the {arch!r} model of its config ({_line(e)})") from None
+    have = {k: tuple(v.shape) for k, v in sd.items()}
+    if want != have:
+        miss, extra = sorted(want.keys() - have.keys()), sorted(have.keys() - want.keys())
+        wrong = sorted(k for k in want.keys() & have.keys() if want[k] != have[k])
+        why = (f"{wrong[0]} has shape {list(have[wrong[0]])}, the model needs {list(want[wrong[0]])}" if wrong else
+               f"missing {miss[0]}" + (f" and {len(miss) - 1} more" if len(miss) > 1 else "") if miss else
+               f"unexpected {extra[0]}" + (f" and {len(extra) - 1} more" if len(extra) > 1 else ""))
+        raise CheckpointError(f"{path}: weights do not fit the {arch!r} model ({why})")
+    try:
+        model = build_model(cfg)
+        model.load_state_dict(sd, strict=True)
+    except Exception as e: raise CheckpointError(f"{path}: weights do not fit the {arch!r} model ({_line(e)})") from None
     return model.eval()
 
 def load_checkpoint(path)->dict:

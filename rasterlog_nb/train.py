@@ -56,7 +56,8 @@ def train_dataset(cfg:TrainConfig, rank:int=0, world:int=1):
         if nb: parts.append(SynthDataset(nb, cfg.seed, broad=True, crop=cfg.crop, aug=True))
         if nd: parts.append(SynthDataset(nd, cfg.seed + 7919, cfg=benchmark_config(), crop=cfg.crop, aug=True))
         ds = ConcatDataset(parts)
-    if world > 1: ds = Subset(ds, list(range(rank, len(ds), world)))
+    if world > 1:  # equal shards (the remainder dropped): every rank must take the same number of steps, or DDP hangs
+        ds = Subset(ds, list(range(rank, len(ds) // world * world, world)))
     return ds
 
 def _set_epoch(ds, epoch):
@@ -113,6 +114,7 @@ class Trainer:
         if ddp:
             import torch.distributed as dist
             if not dist.is_initialized():
+                if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # one GPU per rank
                 dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
             self.rank, self.world = dist.get_rank(), dist.get_world_size()
         if device is None:
@@ -164,6 +166,16 @@ class Trainer:
         save_checkpoint(_state_path(self.out), self.model, train_config=self.cfg.to_dict(), optimizer=self.opt.state_dict(),
                         scheduler=self.sched.state_dict(), epoch=self.epoch, best=self.best, history=self.history, seconds=self.seconds)
 
+    def _should_stop(self, t_start:float)->bool:
+        "Stop now (asked, or out of budget)? Every rank asks at the same points, so under DDP all stop together."
+        cfg = self.cfg
+        want = self._stop.is_set() or bool(cfg.max_minutes and time.perf_counter() - t_start > cfg.max_minutes * 60)
+        if self.world > 1:
+            import torch.distributed as dist
+            t = torch.tensor([float(want)], device=self.device); dist.all_reduce(t, op=dist.ReduceOp.MAX); want = bool(t.item())
+        if want: self._stop.set()
+        return want
+
     def _reduce(self, v:float)->float:
         if self.world == 1: return v
         import torch.distributed as dist
@@ -180,14 +192,14 @@ class Trainer:
         total = cfg.epochs * self.steps_per_epoch
         bar = tqdm(total=total, initial=self.epoch * self.steps_per_epoch, desc="train", disable=not self.progress or self.rank > 0, unit="step")
         g = torch.Generator().manual_seed(cfg.seed)
-        while self.epoch < cfg.epochs and not self._stop.is_set():
+        while self.epoch < cfg.epochs and not self._should_stop(t_start):
             _set_epoch(self.ds, self.epoch)
             g.manual_seed(cfg.seed * 1000 + self.epoch)
             dl = DataLoader(self.ds, batch_size=cfg.batch_size, shuffle=True, drop_last=True, generator=g, num_workers=0)
             self.net.train(); t0 = time.perf_counter(); losses = []
             for step, (x, y) in enumerate(dl):
                 while self._pause.is_set() and not self._stop.is_set(): time.sleep(0.05)
-                if self._stop.is_set(): break
+                if self._should_stop(t_start): break
                 x, y = x.to(self.device), y.to(self.device)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
                     if hasattr(self.model, "loss"): loss = self.model.loss(x, y)  # archs with their own objective (binary, Mask R-CNN)
@@ -198,7 +210,6 @@ class Trainer:
                 bar.set_postfix(loss=f"{losses[-1]:.3f}", img_s=f"{ips:.1f}")
                 self.emit(kind="step", epoch=self.epoch, step=self.epoch * self.steps_per_epoch + step, loss=losses[-1],
                           lr=self.sched.get_last_lr()[0], images_per_s=ips)
-                if cfg.max_minutes and (time.perf_counter() - t_start) > cfg.max_minutes * 60: self._stop.set(); break
             if self._stop.is_set() and not losses: break
             train_loss = self._reduce(float(np.mean(losses)) if losses else float("nan"))
             metrics = evaluate_logs(self.model, vlogs, self.device) if self.rank == 0 else {}
