@@ -16,8 +16,8 @@ from .core import CLASSES, N_CLASSES, BadInputError, CheckpointError, atomic_wri
 
 # %% auto #0
 __all__ = ['NORMS', 'ARCHS', 'CKPT_FORMAT', 'norm_layer', 'DoubleConv', 'Down', 'OutConv', 'AttentionGate', 'Up', 'register_arch',
-           'build_model', 'UNet', 'count_params', 'evaluating', 'predict_proba', 'predict', 'save_checkpoint',
-           'load_checkpoint', 'default_model_path', 'load_model']
+           'known_arch', 'build_model', 'UNet', 'count_params', 'evaluating', 'predict_proba', 'predict',
+           'save_checkpoint', 'load_checkpoint', 'default_model_path', 'load_model']
 
 # %% ../nbs/03_models.ipynb #f63062a3
 NORMS = ("batch", "group", "instance", "none")
@@ -82,11 +82,19 @@ def register_arch(name:str):
         return f
     return deco
 
+def known_arch(arch)->bool:
+    "Is `arch` registered? The extra architectures (binary, maskrcnn) register on import of `rasterlog_nb.archs`, done here on demand."
+    if isinstance(arch, str) and arch not in ARCHS:
+        try: import rasterlog_nb.archs  # noqa: F401 (registers itself)
+        except ModuleNotFoundError as e:
+            if e.name != "rasterlog_nb.archs": raise
+    return isinstance(arch, str) and arch in ARCHS
+
 def build_model(config:dict)->nn.Module:
     "Build an untrained model from a config dict like `model.config`."
     if not isinstance(config, dict) or "arch" not in config: raise BadInputError(f"a model config must be a dict with an 'arch' key, got {config!r}")
     kw = dict(config); arch = kw.pop("arch")
-    if arch not in ARCHS: raise BadInputError(f"unknown architecture {arch!r} (known: {', '.join(sorted(ARCHS)) or 'none'})")
+    if not known_arch(arch): raise BadInputError(f"unknown architecture {arch!r} (known: {', '.join(sorted(ARCHS)) or 'none'})")
     try: return ARCHS[arch](**kw)
     except TypeError as e: raise BadInputError(f"cannot build {arch!r} from {kw}: {e}") from None
 
@@ -193,7 +201,7 @@ def predict(model:nn.Module, image, **kw)->np.ndarray:
     "(H, W) uint8 mask in {0, 1, 2}: the argmax of `predict_proba` (same keyword arguments)."
     return predict_proba(model, image, **kw).argmax(0).astype(np.uint8)
 
-# %% ../nbs/03_models.ipynb #0c1bc3db
+# %% ../nbs/03_models.ipynb #d0eaec4d
 CKPT_FORMAT = "rasterlog_nb.ckpt/1"
 
 def save_checkpoint(path, # file to write (parent folders are created)
@@ -257,7 +265,7 @@ def _check(ck, path):
     if not isinstance(cfg, dict) or not isinstance(cfg.get("arch"), str): raise CheckpointError(f"{path}: checkpoint config has no 'arch'")
     n = cfg.get("n_classes", N_CLASSES)
     if type(n) is not int or n != N_CLASSES: raise CheckpointError(f"{path}: checkpoint model outputs {_short(n)} classes, this toolkit uses {N_CLASSES}")
-    if cfg["arch"] not in ARCHS: raise CheckpointError(f"{path}: unknown architecture {_short(cfg['arch'])} (known: {', '.join(sorted(ARCHS))})")
+    if not known_arch(cfg["arch"]): raise CheckpointError(f"{path}: unknown architecture {_short(cfg['arch'])} (known: {', '.join(sorted(ARCHS))})")
     sd = ck["state_dict"]
     if not isinstance(sd, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):
         raise CheckpointError(f"{path}: checkpoint state_dict is not a dict of named tensors")

@@ -100,6 +100,11 @@ def evaluate_logs(model, logs, device=None, batch:int=8, progress:bool=False,
 # %% ../nbs/06_train.ipynb #3ea3ae86
 def _state_path(out): return Path(str(out) + ".state.pt")
 
+class _LossOf(torch.nn.Module):
+    "`model.loss(x, y)` as a forward, so DDP wraps (and synchronises) archs with their own objective (binary, Mask R-CNN)."
+    def __init__(self, model): super().__init__(); self.model = model
+    def forward(self, x, y): return self.model.loss(x, y)
+
 def _ddp_env():
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized()
@@ -114,6 +119,8 @@ class Trainer:
         if ddp:
             import torch.distributed as dist
             if not dist.is_initialized():
+                if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+                    raise BadInputError("--ddp needs a launcher that sets RANK and WORLD_SIZE: torchrun --nproc_per_node N $(which rasterlog) train --ddp ...")
                 if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # one GPU per rank
                 dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
             self.rank, self.world = dist.get_rank(), dist.get_world_size()
@@ -129,7 +136,9 @@ class Trainer:
         self.net = self.model
         if ddp:
             from torch.nn.parallel import DistributedDataParallel as DDP
-            self.net = DDP(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+            own = hasattr(self.model, "loss")  # its objective must run inside DDP's forward, or gradients are never synchronised
+            self.net = DDP(_LossOf(self.model) if own else self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
+                           find_unused_parameters=own)  # Mask R-CNN heads can sit out a step
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.ds = train_dataset(cfg, self.rank, self.world)
         self.steps_per_epoch = max(1, len(self.ds) // cfg.batch_size)
@@ -202,7 +211,7 @@ class Trainer:
                 if self._should_stop(t_start): break
                 x, y = x.to(self.device), y.to(self.device)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    if hasattr(self.model, "loss"): loss = self.model.loss(x, y)  # archs with their own objective (binary, Mask R-CNN)
+                    if hasattr(self.model, "loss"): loss = self.net(x, y) if self.ddp else self.model.loss(x, y)  # archs with their own objective
                     else: loss = self.loss_fn(self.net(x).float(), y)
                 self.opt.zero_grad(set_to_none=True); loss.backward(); self.opt.step(); self.sched.step()
                 losses.append(loss.item()); bar.update(1)

@@ -176,3 +176,37 @@ def test_argparse_and_exit_status(tmp_path, imgs, ckpt):
     assert e.value.code == 1
     with pytest.raises(SystemExit):  # argparse refuses an unknown format
         p.parse_args([str(imgs), "--out", "x/", "--format", "json"])
+
+
+def test_folder_without_images_fails_as_an_input(tmp_path, imgs, ckpt, capsys):
+    (tmp_path / "empty").mkdir()
+    assert run_digitize([imgs, tmp_path / "empty"], f"{tmp_path}/o/", ckpt, progress=False) == 1
+    assert files(tmp_path / "o") == ["log0.csv", "log1.csv", "log2.csv"]
+    assert "empty: is a folder" in capsys.readouterr().err
+
+
+def test_trace_on_exact_masks():
+    """The tracer on exact masks of the benchmark distribution: a floor under what it reaches (see nbs/07_digitize)."""
+    from rasterlog_nb.digitize import trace
+    from rasterlog_nb.metrics import Scorer
+    sc = Scorer()
+    for i in range(4):
+        lg = make_log(3000, i)
+        sc.update(lg.mask, lg.mask, lg.curves, trace(lg.mask))
+    r = sc.result()
+    assert r["rows_within_2px"][0] >= 0.93 and r["rows_within_2px"][1] >= 0.68
+    assert r["swap_rate"] <= 0.01 and min(r["coverage"]) >= 0.99
+
+
+def test_trace_streams_in_blocks():
+    """Feeding a tall track in blocks (with small tiles) gives the same curves as one block."""
+    from rasterlog_nb.digitize import Tracer, TraceConfig, trace
+    lg = make_log(7, 0, SynthConfig(height=600, width=96))
+    one = trace(lg.mask)
+    tr = Tracer(600, 96, TraceConfig(tile_rows=256))
+    for s in range(0, 600, 100):
+        tr.add(lg.mask[s:s + 100], s)
+    tiled = tr.finish()
+    both = np.isfinite(one) & np.isfinite(tiled)
+    assert (np.isfinite(one) == np.isfinite(tiled)).mean() > 0.99
+    assert (np.abs(one - tiled)[both] <= 1).mean() > 0.97
