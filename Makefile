@@ -37,8 +37,8 @@ test: sync
 	$(BIN)/python -m pytest -q tests
 
 report: install
-	$(BIN)/rasterlog synth --out $(REPORT_DIR)/sample --n 16 --seed 0 --height 512 --width 256 --gallery $(REPORT_DIR)/gallery.png
-	@echo "report written to $(REPORT_DIR): sample/ (images, masks, curves, manifest.json) and gallery.png"
+	$(BIN)/rasterlog report --out $(REPORT_DIR)
+	@echo "open $(REPORT_DIR)/report.html (works offline); metrics in $(REPORT_DIR)/metrics.json"
 
 lab: install
 	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir nbs
