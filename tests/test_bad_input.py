@@ -228,9 +228,7 @@ DIGITIZE = [
     ("left-text", [*D, "--out", "d.csv", "--left", "abc", "--right", "1"], "invalid float"),
     ("one-file-many-images", ["digitize", "{F}/ok.png", "{F}/ok.png", "--out", "d.csv", *M], "exactly one"),
     ("out-under-file", [*D, "--out", "{F}/blocker/d.csv"], "blocker"),
-    pytest.param("out-dir-under-file", [*D, "--out", "{F}/blocker/d/"], "blocker", marks=pytest.mark.xfail(
-        reason="digitize: run_digitize should refuse an unwritable --out folder up front (core.check_writable), not as a batch failure",
-        strict=False)),
+    ("out-dir-under-file", [*D, "--out", "{F}/blocker/d/"], "blocker"),
 ]
 
 def _run(fork_cli, F, tmp_path, argv, debug=False):
