@@ -176,6 +176,7 @@ OTHERS = [
     ("synth-unknown-defect", ["synth", "--out", "s", "--n", "1", "--without", "gremlins"], "gremlins"),
     ("train-data-nowhere", ["train", "--data", "nowhere", "--out", "c.pt", "--epochs", "1"], "nowhere"),
     ("train-epochs-zero", ["train", "--synthetic", "8", "--out", "c.pt", "--epochs", "0"], "epochs"),
+    ("train-class-weights", ["train", "--synthetic", "8", "--out", "c.pt", "--epochs", "1", "--class-weights", "1,2"], "--class-weights"),
     ("train-init-corrupt", ["train", "--synthetic", "8", "--out", "c.pt", "--epochs", "1", "--base", "4", "--depth", "2",
                             "--init", "{F}/corrupt.pt"], "not a torch checkpoint|corrupt"),
     ("train-init-pickled", ["train", "--synthetic", "8", "--out", "c.pt", "--epochs", "1", "--init", "{F}/module.pt"], "pickled"),
