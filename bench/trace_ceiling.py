@@ -11,7 +11,7 @@ import argparse, os, platform, time
 import numpy as np
 from tqdm.auto import tqdm
 from rasterlog_nb.data import benchmark_logs
-from rasterlog_nb.digitize import digitize_scores, _bridge
+from rasterlog_nb.digitize import digitize_scores, gap_oracle
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=200, help="benchmark test logs (default: all 200)")
@@ -20,15 +20,10 @@ ap.add_argument("--no-model", action="store_true", help="skip the model (the ora
 a = ap.parse_args()
 logs = list(tqdm(benchmark_logs("test", a.n), total=a.n, desc="generate"))
 
-ok, rows, gap = np.zeros(2), np.zeros(2), np.zeros(2)
-for lg in logs:
-    for k in (1, 2):
-        t = lg.curves[:, k - 1]; on = np.isfinite(t); seen = (lg.mask == k).any(1)
-        oracle = _bridge(np.where(seen, t, np.nan), 10**6)
-        ok[k - 1] += (np.abs(oracle - t)[on] <= 2).sum(); rows[k - 1] += on.sum(); gap[k - 1] += (on & ~seen).sum()
+o = gap_oracle(logs)
 print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {a.n} benchmark test logs")
-print(f"rows on the track without a labelled pixel (gaps, under the other curve): {gap[0] / rows[0]:.3f} / {gap[1] / rows[1]:.3f}")
-print(f"oracle (truth on labelled rows, linear across the rest): rows within 2 px {ok[0] / rows[0]:.3f} / {ok[1] / rows[1]:.3f}")
+print(f"rows on the track without a labelled pixel (gaps, under the other curve): {o['gap_rows'][0]:.3f} / {o['gap_rows'][1]:.3f}")
+print(f"oracle (truth on labelled rows, linear across the rest): rows within 2 px {o['rows_within_2px'][0]:.3f} / {o['rows_within_2px'][1]:.3f}")
 t0 = time.perf_counter()
 r = digitize_scores(logs, "truth", progress=True)
 print(f"tracer on exact masks: rows within 2 px {r['rows_within_2px'][0]:.3f} / {r['rows_within_2px'][1]:.3f}, "
