@@ -80,3 +80,17 @@ def test_digitize_batch_all_bad_makes_no_folder(fork_cli, F, batch, tmp_path):
     r = fork_cli("digitize", batch, "--out", "curves/", "--model", F / "tiny.pt", cwd=tmp_path)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert not (tmp_path / "curves").exists()
+
+def test_tta_flag(fork_cli, F, tmp_path):
+    "`--tta` on segment and evaluate: the masks are FlipTTA's, and the JSON says so."
+    import json
+    from rasterlog_nb.core import read_image
+    from rasterlog_nb.models import load_model, predict
+    r = fork_cli("segment", F / "ok.png", "--out", "m", "--model", F / "tiny.pt", "--tta", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    want = predict(load_model(F / "tiny.pt", tta=True), read_image(F / "ok.png"))
+    assert np.array_equal(np.array(Image.open(tmp_path / "m" / "ok.png")), want)
+    r = fork_cli("evaluate", "--benchmark", "--n", "1", "--tta", "--json", "e.json", "--model", F / "tiny.pt", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    e = json.loads((tmp_path / "e.json").read_text())
+    assert e["tta"] is True and e["n_images"] == 1

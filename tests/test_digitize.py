@@ -210,3 +210,15 @@ def test_trace_streams_in_blocks():
     assert (np.isfinite(one) == np.isfinite(tiled)).all()
     ok = lambda p: (np.abs(p - lg.curves) <= 2).mean(0)
     assert np.abs(ok(one) - ok(tiled)).max() <= 0.02 and ok(tiled).min() >= 0.7
+
+
+def test_tta_flag_reaches_the_model(tmp_path, imgs, ckpt, monkeypatch):
+    import rasterlog_nb.models as M
+    seen = []
+    real = M.load_model
+    def spy(*a, **k):
+        m = real(*a, **k); seen.append(type(m).__name__); return m
+    monkeypatch.setattr(M, "load_model", spy)
+    p = add_digitize_args(argparse.ArgumentParser())
+    cli_digitize(p.parse_args([str(imgs / "log0.png"), "--out", str(tmp_path / "a.csv"), "--model", str(ckpt), "--tta"]))
+    assert seen and set(seen) == {"FlipTTA"} and len(read_curves_csv(tmp_path / "a.csv")["row"]) == 64
