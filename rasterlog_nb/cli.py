@@ -135,7 +135,7 @@ def _add_segment(p):
     p.add_argument("inputs", nargs="+", metavar="IMAGE|DIR", help="images or folders of images")
     p.add_argument("--out", required=True, help="folder for the masks (PNG, values 0/1/2, named like the inputs)")
     p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the shipped model)")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (4x the time)")
+    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     p.add_argument("--resume", action="store_true", help="skip inputs whose mask exists")
     p.add_argument("--quiet", action="store_true")
 
@@ -174,7 +174,7 @@ def _add_evaluate(p):
     p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the shipped model)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--n", type=int, default=None, help="score only the first N logs")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (4x the time)")
+    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     p.add_argument("--quiet", action="store_true")
 
 @command("evaluate", "score a model: per-class IoU/F1, tolerance F1, centreline recall, curve errors")

@@ -746,7 +746,7 @@ def add_digitize_args(p):
     p.add_argument("--names", default=None, metavar="A,B", help="LAS mnemonics of curve1,curve2 (default CURVE1,CURVE2)")
     p.add_argument("--units", default=None, metavar="U,V", help="LAS units of curve1,curve2")
     p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (4x the time)")
+    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     return p
 
 def cli_digitize(a):
