@@ -7,14 +7,14 @@ how much, and what share of the benchmark's curve pixels sit in each cell.
 import argparse, os, platform, time
 import numpy as np
 from tqdm.auto import tqdm
+from rasterlog_nb.core import add_model_args
 from rasterlog_nb.data import benchmark_logs
 from rasterlog_nb.metrics import Scorer
 from rasterlog_nb.models import load_model, predict
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=200, help="benchmark test logs")
-ap.add_argument("--model", default=None, help="checkpoint (default: the shipped model)")
-ap.add_argument("--tta", action="store_true", help="average over four flips")
+add_model_args(ap)
 a = ap.parse_args()
 m = load_model(a.model, tta=a.tta)
 WIDTH = (("w<1.2", 0, 1.2), ("1.2<=w<2", 1.2, 2.0), ("w>=2", 2.0, 99))

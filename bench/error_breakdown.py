@@ -1,20 +1,21 @@
 """Where a model's curve errors are, per curve class, on benchmark test logs: missed and extra pixels split into
 edge pixels (within 1.5 px of the line's band), dash-gap / far pixels, and pixels given the other curve's label.
 
-    .venv/bin/python bench/error_breakdown.py [--n 40] [--model CKPT]
+    .venv/bin/python bench/error_breakdown.py [--n 40] [--model CKPT] [--tta]
 """
 import argparse, os, platform
 import numpy as np
 from tqdm.auto import tqdm
+from rasterlog_nb.core import add_model_args
 from rasterlog_nb.data import benchmark_logs
 from rasterlog_nb.models import load_model, predict
 from rasterlog_nb.synth import polyline_field
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=40, help="benchmark test logs")
-ap.add_argument("--model", default=None, help="checkpoint (default: the shipped model)")
+add_model_args(ap)
 a = ap.parse_args()
-m = load_model(a.model)
+m = load_model(a.model, tta=a.tta)
 keys = ("true", "hit", "missed_edge", "missed_inside", "missed_as_other", "extra_edge", "extra_in_gap", "extra_far", "extra_from_other")
 tot = {k: np.zeros(2, np.int64) for k in keys}
 for lg in tqdm(benchmark_logs("test", a.n), total=a.n, desc="score"):
@@ -31,7 +32,7 @@ for lg in tqdm(benchmark_logs("test", a.n), total=a.n, desc="score"):
         extra = (p == k) & (t == 0)
         tot["extra_in_gap"][i] += (extra & (D <= r)).sum(); tot["extra_edge"][i] += (extra & (D > r) & (D <= r + 1.5)).sum()
         tot["extra_far"][i] += (extra & (D > r + 1.5)).sum(); tot["extra_from_other"][i] += ((p == k) & (t == o)).sum()
-print(f"machine: {platform.machine()}, {os.cpu_count()} cores; model {a.model or 'shipped default'}; {a.n} benchmark test logs")
+print(f"machine: {platform.machine()}, {os.cpu_count()} cores; model {a.model or 'shipped default'}{' + FlipTTA' if a.tta else ''}; {a.n} benchmark test logs")
 print(f"{'pixels':<18} {'curve1':>9} {'curve2':>9}")
 for k in keys: print(f"{k:<18} {tot[k][0]:>9} {tot[k][1]:>9}")
 iou = tot["hit"] / (tot["true"] + sum(tot[k] for k in ("extra_edge", "extra_in_gap", "extra_far", "extra_from_other")))

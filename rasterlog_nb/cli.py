@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, math, sys, traceback
 from pathlib import Path
-from .core import RasterLogError, BadInputError
+from .core import RasterLogError, BadInputError, add_model_args
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'run_synth', 'run_train', 'run_segment', 'run_digitize_cmd', 'run_evaluate', 'run_compare_cmd',
@@ -134,8 +134,7 @@ run_train.add_args = _add_train
 def _add_segment(p):
     p.add_argument("inputs", nargs="+", metavar="IMAGE|DIR", help="images or folders of images")
     p.add_argument("--out", required=True, help="folder for the masks (PNG, values 0/1/2, named like the inputs)")
-    p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the shipped model)")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
+    add_model_args(p)
     p.add_argument("--resume", action="store_true", help="skip inputs whose mask exists")
     p.add_argument("--quiet", action="store_true")
 
@@ -171,10 +170,9 @@ def _add_evaluate(p):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="annotated folder (images/, masks/, optional curves/)")
     src.add_argument("--benchmark", action="store_true", help="the fixed benchmark's test split (200 logs)")
-    p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the shipped model)")
+    add_model_args(p)
     p.add_argument("--json", default=None, metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--n", type=int, default=None, help="score only the first N logs")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     p.add_argument("--quiet", action="store_true")
 
 @command("evaluate", "score a model: per-class IoU/F1, tolerance F1, centreline recall, curve errors")

@@ -15,7 +15,7 @@ from PIL import Image
 __all__ = ['CLASSES', 'BACKGROUND', 'CURVE1', 'CURVE2', 'N_CLASSES', 'CURVE_COLUMNS', 'MIN_SIDE', 'MAX_PIXELS', 'IMAGE_SUFFIXES',
            'RasterLogError', 'BadInputError', 'CalibrationError', 'CheckpointError', 'Calibration', 'RasterLog',
            'curves_table', 'atomic_write', 'save_png', 'check_writable', 'read_image', 'to_grey', 'write_curves_csv',
-           'read_curves_csv', 'expand_inputs', 'run_batch', 'seed_everything', 'rng_for']
+           'read_curves_csv', 'expand_inputs', 'run_batch', 'add_model_args', 'seed_everything', 'rng_for']
 
 # %% ../nbs/00_core.ipynb #f6ce96dc
 CLASSES = ("background", "curve1", "curve2")  # index = label value in every mask
@@ -295,6 +295,13 @@ def run_batch(paths:list, # input files
         log(f"{len(failures)} of {len(paths)} inputs failed:")
         for _, why in failures: log(f"  {why}")
     return failures
+
+# %% ../nbs/00_core.ipynb #e532237d
+def add_model_args(p):
+    "Declare `--model CKPT` and `--tta` on the argparse parser `p` (read them with `models.load_model(a.model, tta=a.tta)`)."
+    p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the model shipped with the package)")
+    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
+    return p
 
 # %% ../nbs/00_core.ipynb #9a9ddda7
 def seed_everything(seed:int):

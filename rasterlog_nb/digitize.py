@@ -737,7 +737,7 @@ def add_digitize_args(p):
     p.add_argument("inputs", nargs="+", metavar="IMAGE|DIR", help="scans, or folders of scans (or of images/)")
     p.add_argument("--out", required=True, metavar="FILE.csv|FILE.las|DIR", help="one file for one image, or a folder (existing, or ending in /) for several")
     p.add_argument("--format", choices=FORMATS, default=None, help="file type written into a folder (default csv)")
-    p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the model shipped with the package)")
+    add_model_args(p)
     p.add_argument("--left", type=float, default=None, metavar="V", help="value at the centre of the first column")
     p.add_argument("--right", type=float, default=None, metavar="V", help="value at the centre of the last column")
     p.add_argument("--log", action="store_true", help="logarithmic value scale (left, right > 0)")
@@ -746,7 +746,6 @@ def add_digitize_args(p):
     p.add_argument("--names", default=None, metavar="A,B", help="LAS mnemonics of curve1,curve2 (default CURVE1,CURVE2)")
     p.add_argument("--units", default=None, metavar="U,V", help="LAS units of curve1,curve2")
     p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
-    p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     return p
 
 def cli_digitize(a):
