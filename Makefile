@@ -42,3 +42,7 @@ report: install
 
 lab: install
 	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir nbs
+
+# start again from nothing: the next `make install`/`make test` rebuilds the environment
+clean-venv:
+	rm -rf $(VENV)

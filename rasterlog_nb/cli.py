@@ -101,7 +101,8 @@ def _add_train(p):
     p.add_argument("--class-weights", type=_weights, default=None, metavar="B,C1,C2",
                    help="cross-entropy weights of background, curve1, curve2 (default: TrainConfig's 0.6,1.2,1.2)")
     p.add_argument("--val-n", type=int, default=32, help="validation logs scored each epoch")
-    p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="CPU-minutes for this invocation; the run stops there and --resume continues it")
     p.add_argument("--quiet", action="store_true")
 
 @command("train", "train a model (unet, binary or maskrcnn) on generated logs or a folder")
@@ -126,8 +127,10 @@ def run_train(a):
             dist.destroy_process_group()
     if tr.rank == 0:
         iou = m.get("iou") if m else None
-        print(f"trained {tr.epoch} epochs in {tr.seconds / 60:.1f} min; best val curve IoU {tr.best:.3f}; checkpoint {out}"
-              + (f"; last val IoU {iou}" if iou else ""))
+        print(f"trained {tr.epoch} epochs in {tr.seconds / 60:.1f} min; " + (f"best val curve IoU {tr.best:.3f}; checkpoint {out}"
+              + (f"; last val IoU {iou}" if iou else "") if tr.epoch else "no epoch finished, nothing saved"))
+        if tr.stop_reason == "budget" and tr.epoch < cfg.epochs:
+            print(f"stopped by --max-minutes after epoch {tr.epoch} of {cfg.epochs}: the same command with --resume continues")
 run_train.add_args = _add_train
 
 # %% ../nbs/11_cli.ipynb #56c11aea

@@ -168,11 +168,13 @@ def train_entry(name:str, cfg:CompareConfig, logs:list|None=None, progress:bool=
     tr.steps_per_epoch = cap
     tr.sched = WallClockOneCycle(tr.opt, lr, budget)
     t0 = time.perf_counter(); tr.sched.start()
+    tr.clock = time.perf_counter  # this comparison's rule: equal wall clock (the trainer's default is CPU time)
     tr.fit()
     bar.close()
     done = len(t_steps)
     return dict(model=tr.model.eval(), arch=arch, config=dict(tr.model.config), lr=lr, train_seconds=round((t_steps[-1] if done else t0) - t0, 2),
-                train_steps=done, train_images=done * bs, final_loss=float(np.mean(losses[-5:])) if losses else None)
+                train_steps=done, train_images=done * bs, final_loss=float(np.mean(losses[-5:])) if losses else None,
+                stop_reason=tr.stop_reason)
 
 # %% ../nbs/10_compare.ipynb #b59b7336
 def _rss()->int:

@@ -15,7 +15,8 @@ from PIL import Image
 __all__ = ['CLASSES', 'BACKGROUND', 'CURVE1', 'CURVE2', 'N_CLASSES', 'CURVE_COLUMNS', 'MIN_SIDE', 'MAX_PIXELS', 'IMAGE_SUFFIXES',
            'RasterLogError', 'BadInputError', 'CalibrationError', 'CheckpointError', 'Calibration', 'RasterLog',
            'curves_table', 'atomic_write', 'save_png', 'check_writable', 'read_image', 'to_grey', 'write_curves_csv',
-           'read_curves_csv', 'expand_inputs', 'run_batch', 'add_model_args', 'seed_everything', 'rng_for']
+           'read_curves_csv', 'image_files', 'expand_inputs', 'run_batch', 'add_model_args', 'seed_everything',
+           'rng_for']
 
 # %% ../nbs/00_core.ipynb #f6ce96dc
 CLASSES = ("background", "curve1", "curve2")  # index = label value in every mask
@@ -260,14 +261,18 @@ def read_curves_csv(path)->dict:
 # %% ../nbs/00_core.ipynb #bbfb8306
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 
+def image_files(folder)->list[Path]:
+    "The image files of `folder/images` (or of `folder` itself), sorted; the one place that says what an image file is."
+    folder = Path(folder)
+    d = folder / "images" if (folder / "images").is_dir() else folder
+    return sorted(q for q in d.iterdir() if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES and not q.name.startswith("."))
+
 def expand_inputs(inputs)->list[Path]:
     "Files as given, folders as their image files (sorted); a missing path is kept so it fails with its reason."
     out = []
     for s in inputs:
         p = Path(s)
-        if p.is_dir():
-            d = p / "images" if (p / "images").is_dir() else p
-            out += sorted(q for q in d.iterdir() if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES and not q.name.startswith("."))
+        if p.is_dir(): out += image_files(p)
         else: out.append(p)
     return out
 

@@ -14,8 +14,8 @@ from .core import *
 from .synth import SynthConfig, make_log
 
 # %% auto #0
-__all__ = ['BENCHMARK', 'IMAGE_EXTS', 'image_to_tensor', 'mask_to_tensor', 'benchmark_config', 'benchmark_logs', 'broad_config',
-           'augment', 'random_crop', 'SynthDataset', 'list_images', 'check_folder', 'FolderDataset']
+__all__ = ['BENCHMARK', 'image_to_tensor', 'mask_to_tensor', 'benchmark_config', 'benchmark_logs', 'broad_config', 'augment',
+           'random_crop', 'SynthDataset', 'list_images', 'check_folder', 'FolderDataset']
 
 # %% ../nbs/02_data.ipynb #ca834083
 def image_to_tensor(img:np.ndarray)->torch.Tensor:
@@ -99,14 +99,11 @@ class SynthDataset(Dataset):
         return image_to_tensor(img), mask_to_tensor(mask)
 
 # %% ../nbs/02_data.ipynb #242ef820
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
-
 def list_images(folder)->list[Path]:
-    "Image files of `folder/images` (or of `folder` itself), sorted."
+    "Image files of `folder/images` (or of `folder` itself), sorted: `core.image_files`, the list every command reads."
     folder = Path(folder)
     if not folder.is_dir(): raise BadInputError(f"{folder}: no such folder")
-    d = folder / "images" if (folder / "images").is_dir() else folder
-    return sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
+    return image_files(folder)
 
 def check_folder(folder, min_images:int=1, need_classes:bool=False)->list[Path]:
     "Validate an annotated folder (images/ + masks/); returns its image paths."

@@ -266,8 +266,12 @@ def _read(path)->dict:
             warnings.simplefilter("ignore")
             ck = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as e:
-        g = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
-        if g: raise CheckpointError(f"{path}: refused, it holds pickled Python objects ({g.group(1)}), not only weights") from None
+        g = re.search(r"GLOBAL (\S+)", str(e))
+        if g or "Weights only load failed" in str(e):
+            what = f" ({g.group(1)})" if g else ""
+            raise CheckpointError(f"{path}: refused unread, it holds pickled Python objects{what} besides tensors, which could run code when "
+                                  "loaded; use a checkpoint written by `rasterlog train`, or re-save a trusted model's weights "
+                                  "with rasterlog_nb.models.save_checkpoint") from None
         why = _line(e, 400).split("  (Could this error message be improved?")[0]  # torch's zip reader appends a plea
         raise CheckpointError(f"{path}: corrupt or unreadable checkpoint ({why[:120]})") from None
     try: _check(ck, path)

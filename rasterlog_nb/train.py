@@ -37,7 +37,7 @@ class TrainConfig:
     class_weights: tuple|None = (0.6, 1.2, 1.2)  # CE weights for background, curve1, curve2 (None: from counts)
     val_n: int = 32                   # benchmark validation logs scored after each epoch
     seed: int = 1000                  # the benchmark's training seed
-    max_minutes: float|None = None    # wall-clock budget: stop (and keep the best) when spent
+    max_minutes: float|None = None    # CPU-minutes for one invocation (process time): stop there; `--resume` continues
     amp: bool = True                  # mixed precision (bf16) on CUDA
 
     def to_dict(self): return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -105,6 +105,10 @@ class _LossOf(torch.nn.Module):
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, x, y): return self.model.loss(x, y)
 
+def _run_settings(cfg:TrainConfig)->dict:
+    "What makes two invocations one run: everything but the per-invocation budget."
+    return {k: v for k, v in cfg.to_dict().items() if k != "max_minutes"}
+
 def _ddp_env():
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized()
@@ -148,6 +152,8 @@ class Trainer:
         self.loss_fn = make_loss(cfg.loss, w).to(self.device)
         self.epoch, self.best, self.history, self.seconds = 0, -1.0, [], 0.0
         self._pause, self._stop = threading.Event(), threading.Event()
+        self.clock = time.process_time  # what `max_minutes` counts: CPU time, so a busy machine does not shorten a run
+        self.stop_reason = None         # after `fit`: "epochs", "budget" or "stopped"
         if resume: self._load_state()
 
     # --- control from other threads
@@ -165,7 +171,7 @@ class Trainer:
         sp = _state_path(self.out)
         if not sp.exists(): raise BadInputError(f"{sp}: nothing to resume (no state file)")
         st = _read(sp)
-        if TrainConfig.from_dict(st["train_config"]) != self.cfg:
+        if _run_settings(TrainConfig.from_dict(st["train_config"])) != _run_settings(self.cfg):
             raise BadInputError(f"{sp}: the run to resume was made with other settings; use the same command")
         self.model.load_state_dict(st["state_dict"]); self.opt.load_state_dict(st["optimizer"]); self.sched.load_state_dict(st["scheduler"])
         self.epoch, self.best, self.history, self.seconds = st["epoch"], st["best"], list(st["history"]), st["seconds"]
@@ -175,15 +181,18 @@ class Trainer:
         save_checkpoint(_state_path(self.out), self.model, train_config=self.cfg.to_dict(), optimizer=self.opt.state_dict(),
                         scheduler=self.sched.state_dict(), epoch=self.epoch, best=self.best, history=self.history, seconds=self.seconds)
 
-    def _should_stop(self, t_start:float)->bool:
-        "Stop now (asked, or out of budget)? Every rank asks at the same points, so under DDP all stop together."
+    def _should_stop(self, t_budget:float)->bool:
+        "Stop now (asked, or this invocation's budget spent)? Every rank asks at the same points, so under DDP all stop together."
         cfg = self.cfg
-        want = self._stop.is_set() or bool(cfg.max_minutes and time.perf_counter() - t_start > cfg.max_minutes * 60)
+        asked = self._stop.is_set()
+        spent = bool(cfg.max_minutes and self.clock() - t_budget > cfg.max_minutes * 60)
         if self.world > 1:
             import torch.distributed as dist
-            t = torch.tensor([float(want)], device=self.device); dist.all_reduce(t, op=dist.ReduceOp.MAX); want = bool(t.item())
-        if want: self._stop.set()
-        return want
+            t = torch.tensor([float(asked), float(spent)], device=self.device); dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            asked, spent = bool(t[0].item()), bool(t[1].item())
+        if asked or spent:
+            self._stop.set(); self.stop_reason = self.stop_reason or ("stopped" if asked else "budget")
+        return asked or spent
 
     def _reduce(self, v:float)->float:
         if self.world == 1: return v
@@ -196,19 +205,21 @@ class Trainer:
         cfg = self.cfg
         vlogs = val_logs(cfg) if self.rank == 0 else []
         use_amp = cfg.amp and self.device.type == "cuda"
-        t_start = time.perf_counter() - self.seconds
+        t_start = time.perf_counter() - self.seconds  # `seconds`: wall clock of the whole run, over invocations
+        t_budget = self.clock()                       # `max_minutes`: this invocation's CPU time
+        self.stop_reason = None
         metrics = self.history[-1]["metrics"] if self.history else {}
         total = cfg.epochs * self.steps_per_epoch
         bar = tqdm(total=total, initial=self.epoch * self.steps_per_epoch, desc="train", disable=not self.progress or self.rank > 0, unit="step")
         g = torch.Generator().manual_seed(cfg.seed)
-        while self.epoch < cfg.epochs and not self._should_stop(t_start):
+        while self.epoch < cfg.epochs and not self._should_stop(t_budget):
             _set_epoch(self.ds, self.epoch)
             g.manual_seed(cfg.seed * 1000 + self.epoch)
             dl = DataLoader(self.ds, batch_size=cfg.batch_size, shuffle=True, drop_last=True, generator=g, num_workers=0)
             self.net.train(); t0 = time.perf_counter(); losses = []
             for step, (x, y) in enumerate(dl):
                 while self._pause.is_set() and not self._stop.is_set(): time.sleep(0.05)
-                if self._should_stop(t_start): break
+                if self._should_stop(t_budget): break
                 x, y = x.to(self.device), y.to(self.device)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
                     if hasattr(self.model, "loss"): loss = self.net(x, y) if self.ddp else self.model.loss(x, y)  # archs with their own objective
@@ -238,5 +249,6 @@ class Trainer:
                 bar.write(f"epoch {self.epoch}/{cfg.epochs}: loss {train_loss:.4f}, val IoU {['%.3f' % v if v is not None else 'n/a' for v in iou]}, "
                           f"{self.seconds / 60:.1f} min")
         bar.close()
-        self.emit(kind="done", epoch=self.epoch, best=self.best, seconds=self.seconds, stopped=self._stop.is_set())
+        self.stop_reason = self.stop_reason or "epochs"
+        self.emit(kind="done", epoch=self.epoch, best=self.best, seconds=self.seconds, stopped=self._stop.is_set(), reason=self.stop_reason)
         return metrics

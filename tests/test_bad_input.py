@@ -72,6 +72,10 @@ def fork_cli(tmp_path_factory):
     c.close()
 
 # --- the bad inputs --------------------------------------------------------------------------------------
+class _RunsCode:
+    "Pickles as a call to os.system: what a hostile checkpoint carries."
+    def __reduce__(self): return (os.system, ("echo this must never run",))
+
 def png_claiming(w:int, h:int)->bytes:
     "A PNG whose header claims w x h grey pixels, followed by a few bytes of cut data (nothing big is ever written)."
     def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
@@ -106,6 +110,7 @@ def F(tmp_path_factory):
     b = (d / "tiny.pt").read_bytes(); (d / "trunc.pt").write_bytes(b[: len(b) // 2])
     torch.save({"weights": torch.zeros(3)}, d / "plain_dict.pt")
     torch.save(nn.Linear(2, 2), d / "module.pt")                       # pickled code: weights_only must refuse it
+    torch.save({"format": "x", "payload": _RunsCode()}, d / "evil.pt")  # a pickle that would run a command when loaded
     save_checkpoint(d / "classes4.pt", UNet(n_classes=4, base=4, depth=2))
     ck = torch.load(d / "classes4.pt", weights_only=True); ck["classes"] = ["background", "curve1", "curve2", "curve3"]
     torch.save(ck, d / "classes4.pt")
@@ -160,6 +165,8 @@ SEGMENT = [
     ("model-random-zip", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/zip.pt"], "corrupt|unreadable|not a"),
     ("model-plain-dict", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/plain_dict.pt"], "not a rasterlog_nb checkpoint"),
     ("model-pickled-module", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/module.pt"], "pickled"),
+    ("model-runs-code", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/evil.pt"],
+     "refused unread, it holds pickled Python objects \\(posix.system\\).*save_checkpoint$"),
     ("model-4-classes", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/classes4.pt"], "4 classes"),
     ("model-unknown-arch", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/arch.pt"], "unknown architecture"),
     ("model-weights-misfit", ["segment", "{F}/ok.png", "--out", "m", "--model", "{F}/misfit.pt"], "do not fit"),

@@ -38,7 +38,7 @@ def test_micro_compare_writes_contract_keys(tmp_path):
     for name, a in r["archs"].items():
         assert ARCH_KEYS <= set(a), (name, ARCH_KEYS - set(a))
         assert len(a["iou"]) == 3 and all(v is None or 0 <= v <= 1 for v in a["iou"])
-        assert a["train_seconds"] <= 0.01 * 60 + 5  # the wall-clock budget held (one step may overrun it)
+        assert a["stop_reason"] == "budget"  # the clock ended training, not the epochs
         assert a["train_steps"] >= 1 and a["inference_ms_per_mpx"] > 0
     assert isinstance(r["archs"]["binary"]["conflict_pixels"], int) and isinstance(r["archs"]["binary"]["silent_pixels"], int)
     sw = r["separation_sweep"]

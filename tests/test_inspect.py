@@ -168,8 +168,8 @@ def test_inspector_view_truth_only_sizes_change():
 def test_live_trainer_runs_to_done(tmp_path):
     lt = LiveTrainer(tiny_cfg(), out=tmp_path / "best.pt")
     assert lt.state == "idle" and lt.wait(0.1)
-    t0 = time.perf_counter(); lt.start()
-    assert time.perf_counter() - t0 < 1.0 and lt.state in ("running", "done")   # returns at once
+    lt.start()
+    assert lt.state in ("running", "done")                         # start() returns; the run goes on in its thread
     assert lt.wait(120)
     assert lt.state == "done", lt.error
     kinds = [e["kind"] for e in lt.history]
@@ -184,6 +184,7 @@ def test_live_trainer_runs_to_done(tmp_path):
 def test_live_trainer_pause_resume_stop(tmp_path):
     lt = LiveTrainer(tiny_cfg(epochs=200, n_per_epoch=8), out=tmp_path / "best.pt")
     lt.start()
+    assert lt.state == "running"                                   # 200 epochs: start() came back long before their end
     with pytest.raises(BadInputError, match="already running"): lt.start()
     with pytest.raises(BadInputError, match="stop the run"): lt.lr = 0.1
     wait_for(lambda: any(e["kind"] == "step" for e in lt.history))
@@ -242,12 +243,12 @@ def test_error_state(tmp_path):
 
 def test_plot_updates_are_throttled(tmp_path, monkeypatch):
     import rasterlog_nb.inspect_masks as im
-    lt = LiveTrainer(tiny_cfg(epochs=3, n_per_epoch=16, crop=(16, 16)), out=tmp_path / "t.pt", min_interval=0.2)
+    # an interval no run reaches: only the forced redraws remain, however fast or slow the machine
+    lt = LiveTrainer(tiny_cfg(epochs=3, n_per_epoch=16, crop=(16, 16)), out=tmp_path / "t.pt", min_interval=1e9)
     v = lt._ensure_view()
     draws = []
     monkeypatch.setattr(im, "_refresh", lambda fig, png: draws.append(time.monotonic()))
-    t0 = time.monotonic(); lt.start(); assert lt.wait(120); dt = time.monotonic() - t0
+    lt.start(); assert lt.wait(120)
     forced = sum(e["kind"] != "step" for e in lt.history) + 2      # epoch/done events and the end of the run
     steps = sum(e["kind"] == "step" for e in lt.history)
-    assert len(draws) <= dt / 0.2 + forced + 1, (len(draws), dt, forced)
-    assert len(draws) < steps + forced
+    assert len(draws) <= forced < steps, (len(draws), forced, steps)  # step events coalesced into the forced redraws
