@@ -8,8 +8,9 @@ import argparse, time
 import numpy as np
 import torch
 from rasterlog_nb.compare import ARCH_NAMES, full_config, quick_config, train_dataset, seconds_per_step, _model_kwargs, test_logs, score_model
-from rasterlog_nb.archs import arch_of
-from rasterlog_nb.models import build_model, count_params
+from rasterlog_nb.registry import arch_of
+from rasterlog_nb.models import count_params
+from rasterlog_nb.registry import build_model
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--quick", action="store_true")

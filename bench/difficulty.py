@@ -10,7 +10,8 @@ from tqdm.auto import tqdm
 from rasterlog_nb.core import add_model_args
 from rasterlog_nb.data import benchmark_logs
 from rasterlog_nb.metrics import Scorer
-from rasterlog_nb.models import load_model, predict
+from rasterlog_nb.models import predict
+from rasterlog_nb.registry import load_model
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=200, help="benchmark test logs")

@@ -8,7 +8,8 @@ import numpy as np
 from tqdm.auto import tqdm
 from rasterlog_nb.core import add_model_args
 from rasterlog_nb.data import benchmark_logs
-from rasterlog_nb.models import load_model, predict
+from rasterlog_nb.models import predict
+from rasterlog_nb.registry import load_model
 from rasterlog_nb.synth import polyline_field
 
 ap = argparse.ArgumentParser()

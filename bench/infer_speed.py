@@ -7,7 +7,8 @@ import argparse, os, platform, time
 import numpy as np
 import torch
 from rasterlog_nb.data import benchmark_logs
-from rasterlog_nb.models import load_model, predict
+from rasterlog_nb.models import predict
+from rasterlog_nb.registry import load_model
 from rasterlog_nb.synth import SynthConfig, make_log
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

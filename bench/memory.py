@@ -40,7 +40,8 @@ def main(argv=None):
         d = Path(d)
         model = a.model
         if model is None:
-            from rasterlog_nb.models import UNet, save_checkpoint
+            from rasterlog_nb.models import UNet
+            from rasterlog_nb.registry import save_checkpoint
             model = str(save_checkpoint(d / "tiny.pt", UNet(base=4, depth=2)))
         rng = np.random.default_rng(0)
         print(f"model: {a.model or 'tiny random UNet(base=4, depth=2)'}; images: uniform noise, width {a.width}; "

@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from .core import N_CLASSES, CURVE1, CURVE2, BadInputError
-from .models import UNet, register_arch, count_params, evaluating
+from .models import UNet, count_params, evaluating
 
 # %% auto #0
-__all__ = ['INSTANCE_MODES', 'DEFAULT_MODEL', 'stitch_proba', 'claim_counts', 'pair_base', 'BinaryPair', 'NativeSizeTransform',
-           'MaskRCNNSeg', 'arch_of']
+__all__ = ['INSTANCE_MODES', 'stitch_proba', 'claim_counts', 'pair_base', 'BinaryPair', 'NativeSizeTransform', 'instance_targets',
+           'MaskRCNNSeg']
 
 # %% ../nbs/03a_archs.ipynb #5379b2e8
 def stitch_proba(p1:torch.Tensor, # (N, H, W) curve1 probability
@@ -44,7 +44,6 @@ def pair_base(base:int, depth:int=4, **kw)->int:
     cands = sorted({max(1, math.floor(base / math.sqrt(2))), max(1, math.ceil(base / math.sqrt(2)))})
     return min(cands, key=lambda b: abs(2 * _unet_params(b, depth, n_classes=1, **kw) - target))
 
-@register_arch("binary")
 class BinaryPair(nn.Module):
     "Two binary U-Nets, one per curve class, stitched into a 3-class map."
     def __init__(self,
@@ -98,7 +97,7 @@ class NativeSizeTransform(GeneralizedRCNNTransform):
     "torchvision's detection transform without the resize: normalise, batch (padded to a multiple of 32), postprocess."
     def resize(self, image, target=None): return image, target
 
-def _instance_targets(y:torch.Tensor, mode:str="curve", max_instances:int=100, min_area:int=1)->list:
+def instance_targets(y:torch.Tensor, mode:str="curve", max_instances:int=100, min_area:int=1)->list:
     "Per image of `y` (N, H, W): torchvision targets (boxes from mask extents, labels 1/2, uint8 masks)."
     out = []
     for m in y.detach().cpu().numpy():
@@ -128,7 +127,6 @@ def _instance_targets(y:torch.Tensor, mode:str="curve", max_instances:int=100, m
 # %% ../nbs/03a_archs.ipynb #24581f88
 INSTANCE_MODES = ("curve", "segments")
 
-@register_arch("maskrcnn")
 class MaskRCNNSeg(nn.Module):
     "torchvision Mask R-CNN (ResNet-18-FPN from scratch, native size) with the `.proba` face of the semantic models."
     def __init__(self,
@@ -201,7 +199,7 @@ class MaskRCNNSeg(nn.Module):
 
     def loss(self, x, y):
         "Sum of torchvision's Mask R-CNN losses, instances built from the masks; x (N, 1, H, W) float, y (N, H, W) int64."
-        targets = _instance_targets(y, self.config["instances"], self.config["max_instances"])
+        targets = instance_targets(y, self.config["instances"], self.config["max_instances"])
         if not self.training: raise BadInputError("MaskRCNNSeg.loss needs train mode (call .train())")
         return sum(self.net(self._images(x), targets).values())
 
@@ -234,11 +232,3 @@ class MaskRCNNSeg(nn.Module):
         keep = d["scores"] >= (self.config["score_thresh"] if score_min is None else score_min)
         return dict(boxes=d["boxes"][keep].cpu().numpy(), labels=d["labels"][keep].cpu().numpy(),
                     scores=d["scores"][keep].cpu().numpy(), masks=(d["masks"][keep, 0] > 0.5).cpu().numpy())
-
-# %% ../nbs/03a_archs.ipynb #c8859aa5
-DEFAULT_MODEL = {"unet": dict(base=12, depth=4), "binary": dict(base=12, depth=4),
-                 "maskrcnn": dict(instances="curve"), "maskrcnn_segments": dict(instances="segments")}
-
-def arch_of(name:str)->str:
-    "The registered architecture behind a head-to-head entry name (`maskrcnn_segments` is a `maskrcnn`)."
-    return "maskrcnn" if name.startswith("maskrcnn") else name

@@ -6,19 +6,20 @@
 from __future__ import annotations
 import argparse, math, sys, traceback
 from pathlib import Path
-from .core import RasterLogError, BadInputError, add_model_args
+from .core import RasterLogError, BadInputError, SHIPPED, add_model_args
+from .registry import ARCHS, ENTRY_NAMES, entry_kwargs
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command', 'run_synth', 'run_train', 'run_segment', 'run_digitize_cmd', 'run_evaluate', 'run_compare_cmd',
-           'run_report_cmd', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'command', 'run_synth', 'train_config', 'run_train', 'run_segment', 'run_digitize_cmd', 'run_evaluate',
+           'run_compare_cmd', 'run_report_cmd', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #4cb74b36
-COMMANDS = {}
+COMMANDS = {}  # name -> (help, add_args, run)
 
-def command(name:str, help:str):
-    "Register `fn(args)` as subcommand `name`; its `add_args(parser)` is attached as `fn.add_args`."
+def command(name:str, help:str, add_args):
+    "Register `fn(args)` as subcommand `name`, whose flags `add_args(parser)` declares."
     def deco(fn):
-        COMMANDS[name] = (help, fn)
+        COMMANDS[name] = (help, add_args, fn)
         return fn
     return deco
 
@@ -58,7 +59,7 @@ def _add_synth(p):
     p.add_argument("--gallery", default=None, metavar="PNG", help="also draw the first logs and masks into this image")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-@command("synth", "generate scanned-looking logs with exact masks and truth curves")
+@command("synth", "generate scanned-looking logs with exact masks and truth curves", _add_synth)
 def run_synth(a):
     from rasterlog_nb.synth import SynthConfig, synth_set
     if a.n < 1: raise BadInputError(f"--n must be a positive integer, got {a.n}")
@@ -78,46 +79,55 @@ def run_synth(a):
         fig = gallery([make_log(a.seed, i, cfg) for i in range(min(a.n, 8))], cols=8)
         with atomic_write(a.gallery) as f: fig.savefig(f, format="png", dpi=110)
     print(f"wrote {man['n']} logs to {a.out} in {man['seconds']:.1f} s")
-run_synth.add_args = _add_synth
 
 # %% ../nbs/11_cli.ipynb #0f932ae7
+# TrainConfig fields that are flags of their own; a flag left out keeps TrainConfig's default (read there, never restated here)
+_TRAIN_FLAGS = ("epochs", "seed", "batch_size", "lr", "loss", "class_weights", "val_n", "max_minutes")
+
 def _add_train(p):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="annotated folder (images/, masks/)")
     src.add_argument("--synthetic", type=int, metavar="N", help="train on N generated logs per epoch")
-    p.add_argument("--arch", choices=["unet", "binary", "maskrcnn"], default="unet")
+    p.add_argument("--arch", choices=list(ARCHS), default="unet", help="architecture (registry.ARCHS)")
     p.add_argument("--out", required=True, help="checkpoint to write (the best by validation; full state beside it)")
-    p.add_argument("--epochs", type=int, default=16)
     p.add_argument("--init", default=None, metavar="CKPT", help="start from these weights")
     p.add_argument("--resume", action="store_true", help="continue the run saved beside --out")
     p.add_argument("--ddp", action="store_true", help="distributed data parallel (launch with torchrun)")
-    p.add_argument("--seed", type=int, default=1000)
-    p.add_argument("--base", type=int, default=12, help="base width of the network")
-    p.add_argument("--depth", type=int, default=4, help="levels of the U-Net")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--crop", type=int, default=256, help="square training crop in px")
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--loss", default="ce+dice", choices=["ce", "dice", "focal", "ce+dice", "focal+dice"])
-    p.add_argument("--class-weights", type=_weights, default=None, metavar="B,C1,C2",
-                   help="cross-entropy weights of background, curve1, curve2 (default: TrainConfig's 0.6,1.2,1.2)")
-    p.add_argument("--val-n", type=int, default=32, help="validation logs scored each epoch")
-    p.add_argument("--max-minutes", type=float, default=None,
-                   help="CPU-minutes for this invocation; the run stops there and --resume continues it")
+    p.add_argument("--base", type=int, default=None, help="base width of the network (default: the entry's, registry.ENTRIES)")
+    p.add_argument("--depth", type=int, default=None, help="levels of the U-Net (default: the entry's)")
+    p.add_argument("--crop", type=int, default=None, help="square training crop in px (default: TrainConfig's)")
+    p.add_argument("--epochs", type=int, help="epochs of the run")
+    p.add_argument("--seed", type=int, help="seed of the data stream and the initialisation")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="peak learning rate of the one-cycle schedule")
+    p.add_argument("--loss", help="ce, dice, focal, ce+dice or focal+dice (losses.LOSSES)")
+    p.add_argument("--class-weights", type=_weights, metavar="B,C1,C2", help="cross-entropy weights of background, curve1, curve2")
+    p.add_argument("--val-n", type=int, help="validation logs scored each epoch")
+    p.add_argument("--max-minutes", type=float, help="CPU-minutes for this invocation; the run stops there and --resume continues it")
     p.add_argument("--quiet", action="store_true")
+    p.epilog = "Flags without a stated default take train.TrainConfig's."
 
-@command("train", "train a model (unet, binary or maskrcnn) on generated logs or a folder")
+def train_config(a):
+    "The `TrainConfig` of parsed `rasterlog train` flags: what was given, TrainConfig's defaults for the rest."
+    from rasterlog_nb.train import TrainConfig
+    d = TrainConfig()
+    kw = {k: getattr(a, k) for k in _TRAIN_FLAGS if getattr(a, k) is not None}
+    model = entry_kwargs(a.arch, **{k: getattr(a, k) for k in ("base", "depth") if getattr(a, k) is not None})
+    crop = (a.crop, a.crop) if a.crop is not None else d.crop
+    return TrainConfig(arch=a.arch, model=model, n_per_epoch=a.synthetic or 0, data=a.data, crop=crop, **kw)
+
+# %% ../nbs/11_cli.ipynb #51887122
+@command("train", "train a model (unet, binary or maskrcnn) on generated logs or a folder", _add_train)
 def run_train(a):
-    if a.epochs < 1: raise BadInputError(f"--epochs must be positive, got {a.epochs}")
-    if a.synthetic is not None and a.synthetic < a.batch_size: raise BadInputError(f"--synthetic must be at least the batch size ({a.batch_size})")
+    cfg = train_config(a)
+    if cfg.epochs < 1: raise BadInputError(f"--epochs must be positive, got {cfg.epochs}")
+    if a.synthetic is not None and a.synthetic < cfg.batch_size: raise BadInputError(f"--synthetic must be at least the batch size ({cfg.batch_size})")
     out = Path(a.out)
     if out.exists() and out.is_dir(): raise BadInputError(f"{out}: is a folder; give a checkpoint file name")
     try: out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise BadInputError(f"{out.parent}: cannot write there ({e.strerror})") from None
-    from rasterlog_nb.train import TrainConfig, Trainer
+    from rasterlog_nb.train import Trainer
     if a.data: from rasterlog_nb.data import check_folder; check_folder(a.data, min_images=2)
-    cfg = TrainConfig(arch=a.arch, model=dict(base=a.base, depth=a.depth) if a.arch in ("unet", "binary") else {},
-                      epochs=a.epochs, n_per_epoch=a.synthetic or 0, data=a.data, batch_size=a.batch_size,
-                      crop=(a.crop, a.crop), lr=a.lr, loss=a.loss, **({} if a.class_weights is None else dict(class_weights=a.class_weights)), val_n=a.val_n, seed=a.seed, max_minutes=a.max_minutes)
     tr = Trainer(cfg, out=out, init=a.init, resume=a.resume, progress=not a.quiet, ddp=a.ddp)
     m = tr.fit()
     if a.ddp:
@@ -125,13 +135,16 @@ def run_train(a):
         if dist.is_initialized():
             dist.barrier()  # rank 0 may still be writing checkpoints: tear down only when every rank is done
             dist.destroy_process_group()
-    if tr.rank == 0:
-        iou = m.get("iou") if m else None
-        print(f"trained {tr.epoch} epochs in {tr.seconds / 60:.1f} min; " + (f"best val curve IoU {tr.best:.3f}; checkpoint {out}"
-              + (f"; last val IoU {iou}" if iou else "") if tr.epoch else "no epoch finished, nothing saved"))
-        if tr.stop_reason == "budget" and tr.epoch < cfg.epochs:
-            print(f"stopped by --max-minutes after epoch {tr.epoch} of {cfg.epochs}: the same command with --resume continues")
-run_train.add_args = _add_train
+    if tr.rank == 0: print(_train_summary(tr, m, out))
+
+def _train_summary(tr, m:dict, out)->str:
+    "What a finished (or budget-stopped) run says."
+    if not tr.epoch: return f"no epoch finished in {tr.seconds / 60:.1f} min, nothing saved"
+    iou = m.get("iou") if m else None
+    s = f"trained {tr.epoch} epochs in {tr.seconds / 60:.1f} min; best val curve IoU {tr.best:.3f}; checkpoint {out}" + (f"; last val IoU {iou}" if iou else "")
+    if tr.stop_reason == "budget" and tr.epoch < tr.cfg.epochs:
+        s += f"\nstopped by --max-minutes after epoch {tr.epoch} of {tr.cfg.epochs}: the same command with --resume continues"
+    return s
 
 # %% ../nbs/11_cli.ipynb #56c11aea
 def _add_segment(p):
@@ -141,32 +154,31 @@ def _add_segment(p):
     p.add_argument("--resume", action="store_true", help="skip inputs whose mask exists")
     p.add_argument("--quiet", action="store_true")
 
-@command("segment", "write {0,1,2} masks for images")
+@command("segment", "write {0,1,2} masks for images", _add_segment)
 def run_segment(a):
     from rasterlog_nb.core import expand_inputs, run_batch, read_image, save_png
     from rasterlog_nb.core import check_writable
     out = check_writable(a.out, folder=True)
     paths = expand_inputs(a.inputs)
     if not paths: raise BadInputError(f"no images found in {' '.join(a.inputs)}")
-    from rasterlog_nb.models import load_model, predict
+    from rasterlog_nb.models import predict
+    from rasterlog_nb.registry import load_model
     model = load_model(a.model, tta=a.tta)
     def work(p, o): save_png(predict(model, read_image(p)), o)
     fails = run_batch(paths, lambda p: out / (p.stem + ".png"), work, resume=a.resume, progress=not a.quiet, desc="segment")
     if fails and len(paths) == 1: raise BadInputError(fails[0][1])
     if fails: raise SystemExit(1)
     if not a.quiet: print(f"wrote {len(paths)} masks to {out}")
-run_segment.add_args = _add_segment
 
 # %% ../nbs/11_cli.ipynb #f82ffc1c
 def _add_digitize(p):
     from rasterlog_nb.digitize import add_digitize_args
     add_digitize_args(p)
 
-@command("digitize", "segment then trace each curve to one value per depth row: CSV or LAS")
+@command("digitize", "segment then trace each curve to one value per depth row: CSV or LAS", _add_digitize)
 def run_digitize_cmd(a):
     from rasterlog_nb.digitize import cli_digitize
     cli_digitize(a)
-run_digitize_cmd.add_args = _add_digitize
 
 # %% ../nbs/11_cli.ipynb #6394996f
 def _add_evaluate(p):
@@ -178,7 +190,7 @@ def _add_evaluate(p):
     p.add_argument("--n", type=int, default=None, help="score only the first N logs")
     p.add_argument("--quiet", action="store_true")
 
-@command("evaluate", "score a model: per-class IoU/F1, tolerance F1, centreline recall, curve errors")
+@command("evaluate", "score a model: per-class IoU/F1, tolerance F1, centreline recall, curve errors", _add_evaluate)
 def run_evaluate(a):
     import json
     from rasterlog_nb.core import atomic_write
@@ -193,29 +205,32 @@ def run_evaluate(a):
     else:
         from rasterlog_nb.data import benchmark_logs, BENCHMARK
         logs = list(benchmark_logs("test", a.n)); data = f"benchmark:test(seed={BENCHMARK['seeds']['test']},n={len(logs)})"
-    from rasterlog_nb.models import load_model, default_model_path
+    from rasterlog_nb.registry import load_model, default_model_path
     from rasterlog_nb.train import evaluate_logs
     from rasterlog_nb.metrics import format_table
     model = load_model(a.model, tta=a.tta)
     from rasterlog_nb.digitize import trace
     r = evaluate_logs(model, logs, progress=not a.quiet, tracer=trace)
-    r.update(model=str(a.model or default_model_path()), data=data, tta=bool(a.tta))
+    r.update(model=str(default_model_path() if a.model == SHIPPED else a.model), data=data, tta=bool(a.tta))
     print(format_table(r))
     if a.json:
         with atomic_write(a.json, "w") as f: json.dump(r, f, indent=1)
 
-run_evaluate.add_args = _add_evaluate
-
 # %% ../nbs/11_cli.ipynb #37578681
 def _add_compare(p):
-    from rasterlog_nb.compare import add_compare_args
-    add_compare_args(p)
+    p.add_argument("--out", required=True, help="output folder: compare.json, compare.md, separation_sweep.png")
+    p.add_argument("--quick", action="store_true", help="a few minutes in all: tiny logs (128x96), 30 s of training per entry")
+    p.add_argument("--data", default=None, metavar="DIR", help="pilot on your annotated folder (images/, masks/ {0,1,2}, curves/ optional)")
+    p.add_argument("--minutes", type=float, default=None, help="training wall-clock per entry (default 12; pilot 10; --quick 0.5)")
+    p.add_argument("--seed", type=int, default=0, help="training stream, initialisation and the pilot's split")
+    p.add_argument("--archs", default=",".join(ENTRY_NAMES), metavar="A,B", help=f"entries to run (default all: {','.join(ENTRY_NAMES)})")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
-@command("compare", "the head-to-head: semantic U-Net vs stitched binary masks vs Mask R-CNN")
+@command("compare", "the head-to-head: semantic U-Net vs stitched binary masks vs Mask R-CNN", _add_compare)
 def run_compare_cmd(a):
     from rasterlog_nb.compare import run_compare
-    run_compare(a)
-run_compare_cmd.add_args = _add_compare
+    archs = tuple(x.strip() for x in a.archs.split(",") if x.strip())
+    run_compare(a.out, quick=a.quick, data=a.data, minutes=a.minutes, seed=a.seed, archs=archs, progress=not a.quiet)
 
 # %% ../nbs/11_cli.ipynb #f692554f
 def _add_report(p):
@@ -226,7 +241,7 @@ def _add_report(p):
     p.add_argument("--out", required=True, help="output folder (report.ipynb, report.html, metrics.json)")
     p.add_argument("--list", action="store_true", help="list the report's parameters and exit")
 
-@command("report", "run the papermill report headlessly: notebook, offline HTML, metrics.json")
+@command("report", "run the papermill report headlessly: notebook, offline HTML, metrics.json", _add_report)
 def run_report_cmd(a):
     from rasterlog_nb.report import report_parameters, parse_params, run_report, run_sweep, load_sweep
     spec = report_parameters()
@@ -244,17 +259,16 @@ def run_report_cmd(a):
     params = parse_params(a.parameter, spec)
     w = run_report(a.out, params)
     print(f"report written to {a.out} in {w['seconds']:.0f} s: " + ", ".join(k for k in w if k != "seconds"))
-run_report_cmd.add_args = _add_report
 
 # %% ../nbs/11_cli.ipynb #378a3216
 def build_parser():
     p = _Parser(prog="rasterlog", description="Lift curves off scanned well logs: generate, train, segment, digitise, evaluate, compare, report.")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
-    for name, (hlp, fn) in COMMANDS.items():
+    for name, (hlp, add_args, fn) in COMMANDS.items():
         sp = sub.add_parser(name, help=hlp, description=hlp)
         sp.add_argument("--debug", action="store_true", help="show tracebacks")
-        fn.add_args(sp)
+        add_args(sp)
         sp.set_defaults(_run=fn)
     return p
 

@@ -4,22 +4,23 @@
 
 # %% ../nbs/10_compare.ipynb #23c80c1b
 from __future__ import annotations
-import argparse, ctypes, datetime, gc, io, json, math, os, platform, sys, threading, time
+import ctypes, datetime, gc, io, json, math, os, platform, sys, threading, time
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 from .core import *
 from .synth import SynthConfig, make_log, curve_boxes, box_iou
+from .registry import ENTRY_NAMES, entry_kwargs, arch_of
 
 # %% auto #0
 __all__ = ['ARCH_NAMES', 'SOURCE', 'SEEDS', 'MIN_STEP_SECONDS', 'MAX_EPOCHS', 'MASK_HEAD_SIZE', 'SWEEP_KEYS', 'PILOT_MIN_IMAGES',
            'COLORS', 'CompareConfig', 'full_config', 'quick_config', 'test_logs', 'train_dataset', 'LogsDataset',
            'WallClockOneCycle', 'seconds_per_step', 'train_entry', 'MemoryWatch', 'score_model', 'mask_head_ceiling',
            'sweep_config', 'separation_sweep', 'pilot_logs', 'pilot_config', 'compare', 'compare_markdown',
-           'plot_sweep', 'check_out', 'write_outputs', 'add_compare_args', 'run_compare', 'main', 'summarise']
+           'plot_sweep', 'write_outputs', 'run_compare', 'summarise']
 
 # %% ../nbs/10_compare.ipynb #6b33ca8c
-ARCH_NAMES = ("unet", "binary", "maskrcnn", "maskrcnn_segments")
+ARCH_NAMES = ENTRY_NAMES  # the entries, in the order of every table (`registry.ENTRIES`)
 SOURCE = dict(joint=dict(f1=0.55, iou=0.51, class_iou=[0.94, 0.26, 0.21]),  # joint 3-class model
               stitched_binary_f1=[0.37, 0.26, 0.55])  # in the source's order; it does not say which mask is which
 SEEDS = dict(train=1000, test=3000, sweep=5000)  # generated logs: the benchmark's train/test seeds, and the sweep's
@@ -37,8 +38,7 @@ class CompareConfig:
     lr: float = 3e-3                  # peak learning rate of each entry's one-cycle schedule (AdamW)
     lrs: dict = field(default_factory=dict)  # per-entry overrides of `lr` (none by default: one recipe for all)
     archs: tuple = ARCH_NAMES
-    models: dict = field(default_factory=lambda: dict(unet=dict(base=12, depth=4), binary=dict(base=12, depth=4),
-                                                      maskrcnn=dict(instances="curve"), maskrcnn_segments=dict(instances="segments")))
+    models: dict = field(default_factory=lambda: {n: entry_kwargs(n) for n in ENTRY_NAMES})  # keyword arguments per entry
     separations: int = 9              # sweep points from the band width B down to 0
     sweep_n: int = 16                 # logs per separation
     seed: int = 0                     # shifts the training stream and the model initialisation
@@ -53,8 +53,7 @@ def full_config(**kw)->CompareConfig:
 def quick_config(**kw)->CompareConfig:
     "`--quick`: 128x96 logs, 30 s per entry, 16 test logs, 5 separations x 3 logs."
     return replace(CompareConfig(height=128, width=96, n_test=16, minutes=0.5, batch_size=4, crop=None,
-                                 models=dict(unet=dict(base=8, depth=4), binary=dict(base=8, depth=4),
-                                             maskrcnn=dict(instances="curve"), maskrcnn_segments=dict(instances="segments")),
+                                 models={n: entry_kwargs(n, base=8) for n in ENTRY_NAMES},  # narrower per-pixel nets
                                  separations=5, sweep_n=3, label="quick"), **kw)
 
 # %% ../nbs/10_compare.ipynb #46581b54
@@ -125,9 +124,8 @@ def _collate(ds, idx):
 def seconds_per_step(arch:str, model:dict, ds, batch_size:int, lr:float=3e-3, steps:int=2, device="cpu")->float:
     "Wall-clock seconds of one training step (data generation included) of a fresh model, after one warm-up step."
     import torch
-    from rasterlog_nb.models import build_model
+    from rasterlog_nb.registry import build_model
     from rasterlog_nb.losses import make_loss
-    import rasterlog_nb.archs  # registers binary and maskrcnn
     m = build_model({"arch": arch, **model}).to(device).train()
     opt = torch.optim.AdamW(m.parameters(), lr=lr)
     lossf = make_loss("ce+dice", torch.tensor([0.6, 1.2, 1.2]))
@@ -147,7 +145,6 @@ def train_entry(name:str, cfg:CompareConfig, logs:list|None=None, progress:bool=
     "Train entry `name` for `cfg.minutes` of wall-clock on the comparison's data; returns the model and what it did."
     import torch
     from rasterlog_nb.train import TrainConfig, Trainer
-    from rasterlog_nb.archs import arch_of
     from tqdm.auto import tqdm
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     size = tuple(cfg.crop) if cfg.crop else (cfg.height, cfg.width)
@@ -303,13 +300,13 @@ def mask_head_ceiling(masks,                    # (H, W) {0,1,2} label maps, or 
     import torch
     from torchvision.ops import roi_align
     from torchvision.models.detection.roi_heads import paste_masks_in_image
-    from rasterlog_nb.archs import _instance_targets, stitch_proba, INSTANCE_MODES
+    from rasterlog_nb.archs import instance_targets, stitch_proba, INSTANCE_MODES
     from rasterlog_nb.metrics import confusion_matrix, iou_f1
     if instances not in INSTANCE_MODES: raise BadInputError(f"instances must be one of {INSTANCE_MODES}, got {instances!r}")
     cm, n = np.zeros((N_CLASSES, N_CLASSES), np.int64), 0
     for m in masks:
         m = np.asarray(getattr(m, "mask", m)); n += 1
-        t = _instance_targets(torch.from_numpy(m.astype(np.int64))[None], instances, max_instances)[0]
+        t = instance_targets(torch.from_numpy(m.astype(np.int64))[None], instances, max_instances)[0]
         p = torch.zeros(2, *m.shape)
         if len(t["boxes"]):
             rois = torch.cat([torch.arange(len(t["boxes"]), dtype=torch.float32)[:, None], t["boxes"]], 1)
@@ -509,18 +506,9 @@ def plot_sweep(res:dict, fig=None):
     return fig
 
 # %% ../nbs/10_compare.ipynb #a3434d68
-def check_out(out)->Path:
-    "Refuse an output folder that cannot be written, before any work."
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise BadInputError(f"{out}: exists and is not a folder")
-    p = out
-    while not p.exists(): p = p.parent
-    if not p.is_dir() or not os.access(p, os.W_OK): raise BadInputError(f"{out}: cannot write there (permission denied)")
-    return out
-
 def write_outputs(res:dict, out)->list:
     "Write compare.json, compare.md and (if there is a sweep) separation_sweep.png into `out`, atomically."
-    out = check_out(out); files = []
+    out = check_writable(out, folder=True); files = []
     js = json.dumps(res, indent=1)
     md = compare_markdown(res)
     png = None
@@ -533,56 +521,40 @@ def write_outputs(res:dict, out)->list:
     return files
 
 # %% ../nbs/10_compare.ipynb #8bdf50b2
-def add_compare_args(p):
-    "The flags of `rasterlog compare`."
-    p.add_argument("--out", required=True, help="output folder: compare.json, compare.md, separation_sweep.png")
-    p.add_argument("--quick", action="store_true", help="a few minutes in all: tiny logs (128x96), 30 s of training per entry")
-    p.add_argument("--data", default=None, metavar="DIR", help="pilot on your annotated folder (images/, masks/ {0,1,2}, curves/ optional)")
-    p.add_argument("--minutes", type=float, default=None, help="training wall-clock per entry (default 12; pilot 10; --quick 0.5)")
-    p.add_argument("--seed", type=int, default=0, help="training stream, initialisation and the pilot's split")
-    p.add_argument("--archs", default=",".join(ARCH_NAMES), metavar="A,B", help=f"entries to run (default all: {','.join(ARCH_NAMES)})")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-
-def _command(a)->str:
-    parts = ["rasterlog compare", "--out", str(a.out)]
-    if getattr(a, "quick", False): parts.append("--quick")
-    if getattr(a, "data", None): parts += ["--data", str(a.data)]
-    if getattr(a, "minutes", None) is not None: parts += ["--minutes", f"{a.minutes:g}"]
-    if getattr(a, "seed", 0): parts += ["--seed", str(a.seed)]
-    if getattr(a, "archs", None) and a.archs != ",".join(ARCH_NAMES): parts += ["--archs", a.archs]
+def _command(out, quick=False, data=None, minutes=None, seed=0, archs=ARCH_NAMES)->str:
+    "The `rasterlog compare` command line that makes this run (kept in the record)."
+    parts = ["rasterlog compare", "--out", str(out)] + (["--quick"] if quick else []) + (["--data", str(data)] if data else [])
+    if minutes is not None: parts += ["--minutes", f"{minutes:g}"]
+    if seed: parts += ["--seed", str(seed)]
+    if tuple(archs) != ARCH_NAMES: parts += ["--archs", ",".join(archs)]
     return " ".join(parts)
 
-def run_compare(a)->dict:
-    "Run `rasterlog compare` from parsed arguments; write the outputs; print a summary."
-    out = check_out(a.out)
-    archs = tuple(x.strip() for x in (getattr(a, "archs", None) or ",".join(ARCH_NAMES)).split(",") if x.strip())
+def _check_run(archs, minutes):
     bad = [x for x in archs if x not in ARCH_NAMES]
     if bad or not archs: raise BadInputError(f"--archs: unknown entry {bad[0] if bad else '(none)'!r} (choose from {', '.join(ARCH_NAMES)})")
-    minutes = getattr(a, "minutes", None)
     if minutes is not None and not (math.isfinite(minutes) and minutes > 0): raise BadInputError(f"--minutes must be a positive number, got {minutes:g}")
-    seed = int(getattr(a, "seed", 0) or 0)
-    kw = dict(archs=archs, seed=seed, **({"minutes": minutes} if minutes is not None else {}))
-    pilot = None
-    if getattr(a, "data", None):
-        pilot = pilot_logs(a.data, seed)
-        cfg = pilot_config(pilot, quick=a.quick, **kw)
-    else: cfg = (quick_config if a.quick else full_config)(**kw)
-    res = compare(cfg, pilot, progress=not getattr(a, "quiet", False))
-    res["run"]["command"] = _command(a)
+
+def run_compare(out,                # output folder
+                quick:bool=False,   # the quick run (`quick_config`)
+                data=None,          # a pilot on this annotated folder instead of generated logs
+                minutes:float|None=None, # training per entry (default: the config's)
+                seed:int=0,         # training stream, initialisation and the pilot's split
+                archs=ARCH_NAMES,   # entries to run
+                progress:bool=True)->dict:
+    "What `rasterlog compare` does: check everything given, run, write the outputs, print a summary; the record."
+    out = check_writable(out, folder=True); archs = tuple(archs)
+    _check_run(archs, minutes)
+    kw = dict(archs=archs, seed=int(seed or 0), **({"minutes": minutes} if minutes is not None else {}))
+    pilot = pilot_logs(data, kw["seed"]) if data else None
+    cfg = pilot_config(pilot, quick=quick, **kw) if pilot else (quick_config if quick else full_config)(**kw)
+    res = compare(cfg, pilot, progress=progress)
+    res["run"]["command"] = _command(out, quick, data, minutes, kw["seed"], archs)
     files = write_outputs(res, out)
     for n, r in res["archs"].items():
         print(f"{n:18s} IoU {_l(r['iou'])}  F1 {_l(r['f1'])}  rows within 2 px {_l(r['rows_within_2px'])}  "
               f"{r['train_steps']} steps in {r['train_seconds']:.0f} s  {_f(r['inference_ms_per_mpx'], 0)} ms/MPx")
     print(f"verdict: {res['checklist']['verdict']}; wrote {', '.join(str(f) for f in files)}")
     return res
-
-def main(argv:list|None=None)->int:
-    "`rasterlog compare` as a function: 0 on success, 2 with one line on stderr for bad input."
-    p = argparse.ArgumentParser(prog="rasterlog compare", description="the head-to-head: semantic vs binary vs Mask R-CNN")
-    add_compare_args(p)
-    a = p.parse_args(argv)
-    try: run_compare(a); return 0
-    except RasterLogError as e: print(f"rasterlog: error: {e}", file=sys.stderr); return 2
 
 # %% ../nbs/10_compare.ipynb #2a9c5990
 def summarise(res:dict)->str:

@@ -12,11 +12,11 @@ import numpy as np
 from PIL import Image
 
 # %% auto #0
-__all__ = ['CLASSES', 'BACKGROUND', 'CURVE1', 'CURVE2', 'N_CLASSES', 'CURVE_COLUMNS', 'MIN_SIDE', 'MAX_PIXELS', 'IMAGE_SUFFIXES',
-           'RasterLogError', 'BadInputError', 'CalibrationError', 'CheckpointError', 'Calibration', 'RasterLog',
-           'curves_table', 'atomic_write', 'save_png', 'check_writable', 'read_image', 'to_grey', 'write_curves_csv',
-           'read_curves_csv', 'image_files', 'expand_inputs', 'run_batch', 'add_model_args', 'seed_everything',
-           'rng_for']
+__all__ = ['CLASSES', 'BACKGROUND', 'CURVE1', 'CURVE2', 'N_CLASSES', 'CURVE_COLUMNS', 'MIN_SIDE', 'MAX_PIXELS', 'CLASS_COLOURS',
+           'SHIPPED', 'IMAGE_SUFFIXES', 'mask_cmap', 'RasterLogError', 'BadInputError', 'CalibrationError',
+           'CheckpointError', 'Calibration', 'RasterLog', 'curves_table', 'atomic_write', 'save_png', 'check_writable',
+           'read_image', 'to_grey', 'write_curves_csv', 'read_curves_csv', 'image_files', 'expand_inputs', 'run_batch',
+           'add_model_args', 'seed_everything', 'rng_for']
 
 # %% ../nbs/00_core.ipynb #f6ce96dc
 CLASSES = ("background", "curve1", "curve2")  # index = label value in every mask
@@ -24,6 +24,13 @@ BACKGROUND, CURVE1, CURVE2 = 0, 1, 2
 N_CLASSES = len(CLASSES)
 CURVE_COLUMNS = ("row", "depth", "curve1_col", "curve2_col", "curve1", "curve2")  # truth/digitised CSV header
 MIN_SIDE, MAX_PIXELS = 16, 2**28  # accepted image sizes: 16x16 up to 2^28 pixels
+CLASS_COLOURS = ("#f4f1ea", "#d62728", "#1f77b4")  # paper, curve1 red, curve2 blue: every label map and legend
+SHIPPED = "default"  # wherever a model is accepted, the package's shipped checkpoint (None means no model)
+
+def mask_cmap():
+    "The colour map of {0, 1, 2} label maps (`CLASS_COLOURS`)."
+    from matplotlib.colors import ListedColormap
+    return ListedColormap(list(CLASS_COLOURS))
 
 # %% ../nbs/00_core.ipynb #5653b292
 class RasterLogError(Exception):
@@ -131,14 +138,11 @@ class RasterLog:
         axs[0].imshow(self.image, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
         axs[0].set_title(title or self.name, fontsize=9)
         if self.mask is not None:
-            axs[1].imshow(self.mask, cmap=_mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+            axs[1].imshow(self.mask, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
             axs[1].set_title("mask", fontsize=9)
         for a in axs: a.set_xticks([]); a.set_yticks([])
         return axs
 
-def _mask_cmap():
-    from matplotlib.colors import ListedColormap
-    return ListedColormap(["#f4f1ea", "#d62728", "#1f77b4"])
 
 # %% ../nbs/00_core.ipynb #5286d77d
 def curves_table(cols:np.ndarray, # (H, 2) centreline columns (NaN = absent)
@@ -303,8 +307,8 @@ def run_batch(paths:list, # input files
 
 # %% ../nbs/00_core.ipynb #e532237d
 def add_model_args(p):
-    "Declare `--model CKPT` and `--tta` on the argparse parser `p` (read them with `models.load_model(a.model, tta=a.tta)`)."
-    p.add_argument("--model", default=None, metavar="CKPT", help="checkpoint (default: the model shipped with the package)")
+    "Declare `--model CKPT` and `--tta` on the argparse parser `p` (read them with `registry.load_model(a.model, tta=a.tta)`)."
+    p.add_argument("--model", default=SHIPPED, metavar="CKPT", help="checkpoint (default: 'default', the model shipped with the package)")
     p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     return p
 

@@ -620,7 +620,7 @@ class Digitized:
         return write_las(path, self.cols, self.cal, self.height, self.width, names, units, well or self.name)
 
 def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
-                   model=None,       # a loaded model, a checkpoint path, or None for the shipped default
+                   model=SHIPPED,    # a loaded model, a checkpoint path, or "default" (the shipped model)
                    cal:Calibration=Calibration(),
                    tile_rows:int=1024, # rows per band of segmentation
                    overlap:int=64,     # rows of context above and below each band
@@ -628,7 +628,8 @@ def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
                    progress:bool|None=False, # a bar over the bands (when there are several); None: only on a terminal
                    name:str="log")->Digitized:
     "Segment a scan band by band and trace both curves."
-    from rasterlog_nb.models import load_model, predict_proba
+    from rasterlog_nb.models import predict_proba
+    from rasterlog_nb.registry import load_model
     img = np.asarray(image)
     if img.ndim != 2 or img.dtype != np.uint8: raise BadInputError(f"expected an (H, W) uint8 grey image, got {img.dtype} {img.shape}")
     model = load_model(model)
@@ -647,14 +648,15 @@ def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
 
 # %% ../nbs/07_digitize.ipynb #281fc77f
 def digitize_scores(logs, # RasterLogs with `mask` and `curves`
-                    model=None, # a model, a checkpoint path, None (shipped default) or "truth" (trace the exact masks)
+                    model=SHIPPED, # a model, a checkpoint path, "default" (the shipped model) or "truth" (trace the exact masks)
                     cfg:TraceConfig|None=None, progress:bool=False)->dict:
     "`metrics.Scorer` result of segmenting and tracing `logs`."
     from rasterlog_nb.metrics import Scorer
     from tqdm.auto import tqdm
     truth = isinstance(model, str) and model == "truth"
     if not truth:
-        from rasterlog_nb.models import load_model, predict_proba
+        from rasterlog_nb.models import predict_proba
+        from rasterlog_nb.registry import load_model
         model = load_model(model)
     sc = Scorer()
     for lg in tqdm(logs, desc="score", disable=not progress):
@@ -689,7 +691,7 @@ def _write(d:Digitized, path:Path, fmt:str, names, units):
 
 def run_digitize(inputs:list, # image files and/or folders
                  out:str,     # FILE.csv, FILE.las (one image) or a folder (existing, or ending in /)
-                 model=None,  # checkpoint path, loaded model, or None for the shipped default
+                 model=SHIPPED, # checkpoint path, loaded model, or "default" (the shipped model)
                  fmt:str|None=None, # csv or las for a folder (default csv); must match a file's extension
                  left:float|None=None, right:float|None=None, log:bool=False, # value scale at the first/last column centres
                  top:float|None=None, bottom:float|None=None, # depths of the first and last rows
@@ -713,7 +715,7 @@ def run_digitize(inputs:list, # image files and/or folders
     skipped = len(jobs) - len(todo)
     if not todo:
         print(f"nothing to do: all {skipped} output(s) exist (--resume)"); return 0
-    from rasterlog_nb.models import load_model
+    from rasterlog_nb.registry import load_model
     net = load_model(model, tta=tta)                           # CheckpointError before the first image
     def work(p, o):
         d = digitize_image(read_image(p), net, cal, tile_rows=tile_rows, cfg=cfg, progress=progress, name=p.stem)

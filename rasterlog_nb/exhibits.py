@@ -71,14 +71,8 @@ def detections_to_mask(det:dict, # from `detections`
     return out
 
 def _load_model(model):
-    "A checkpoint path is loaded; a model with `.proba` or `.detect` is used as it is (torch modules put in eval mode)."
-    if isinstance(model, (str, os.PathLike)):
-        from rasterlog_nb.models import load_model
-        model = load_model(model)
-    elif hasattr(model, "parameters") and hasattr(model, "eval"): model.eval()
-    if not (hasattr(model, "proba") or callable(getattr(model, "detect", None))):
-        raise BadInputError(f"model {type(model).__name__} has neither .proba (semantic) nor .detect (instance)")
-    return model
+    from rasterlog_nb.registry import resolve_model
+    return resolve_model(model)
 
 def _semantic_labels(model, image:np.ndarray)->np.ndarray:
     "(H, W) labels from a model with the `.proba` face."
@@ -93,7 +87,7 @@ def _semantic_labels(model, image:np.ndarray)->np.ndarray:
 class SeparationExhibit:
     "Two curves of one log swept from apart to crossing: their boxes (instance view) beside their per-pixel labels."
     def __init__(self,
-                 model=None,          # optional: checkpoint path, or a model with `.proba` (semantic) and/or `.detect` (instance)
+                 model=None,          # optional: checkpoint path, "default" (the shipped model), or a model with `.proba` and/or `.detect`
                  seed:int=0,          # generator seed: fixes the curve shapes, ink and defects
                  index:int=0,         # image index within the seed
                  height:int=256,      # rows of the generated log
@@ -167,7 +161,7 @@ class SeparationExhibit:
         return f"SeparationExhibit(separation={self._separation:.1f}/{self._max:.1f} px, box_iou={self._box_iou:.3f}, overlap={self._overlap:.0f}%)"
 
 # %% ../nbs/08_exhibits.ipynb #f69eae9b
-C1, C2 = "#d62728", "#1f77b4"  # curve1, curve2: the colours of the label map (`core._mask_cmap`)
+C1, C2 = "#d62728", "#1f77b4"  # curve1, curve2: the colours of the label map (`core.mask_cmap`)
 
 def _bare_figure(figsize, **kw):
     "A figure outside pyplot: never displayed by itself, never leaked; shown by `snapshot` or the inline backend."
@@ -218,8 +212,8 @@ def _move_boxes(rects, inter, boxes):
     if inter.get_visible(): inter.set_bounds(ix0, iy0, ix1 - ix0, iy1 - iy0)
 
 def _labels_artist(ax, labels):
-    from rasterlog_nb.core import _mask_cmap
-    im = ax.imshow(labels, cmap=_mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+    from rasterlog_nb.core import mask_cmap
+    im = ax.imshow(labels, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
     ax.set_xticks([]); ax.set_yticks([])
     return im
 
@@ -624,12 +618,12 @@ class _CountView:
     "The thin view of an `ObjectCountLever`; holds `.widget`."
     def __init__(self, lev:ObjectCountLever):
         import ipywidgets as W
-        from rasterlog_nb.core import _mask_cmap
+        from rasterlog_nb.core import mask_cmap
         self.lev, self._syncing = lev, False
         self.fig = _new_figure((9.6, 3.4))
         gs = self.fig.add_gridspec(1, 3, width_ratios=(1, 1, 1.7))
         self.axs = [self.fig.add_subplot(gs[0, i]) for i in range(3)]
-        self.sem = self.axs[0].imshow(lev.semantic, cmap=_mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+        self.sem = self.axs[0].imshow(lev.semantic, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
         self.ins = self.axs[1].imshow(lev.instance, cmap=_instance_cmap(), vmin=0, vmax=COUNT_RANGE[1], interpolation="nearest")
         for a in self.axs[:2]: a.set_xticks([]); a.set_yticks([])
         ax = self.axs[2]
@@ -685,13 +679,13 @@ ObjectCountLever.widget, ObjectCountLever.figure = property(_widget), property(_
 # %% ../nbs/08_exhibits.ipynb #0a0c1100
 def count_gallery(counts=(2, 3, 50, 500), kind:str="curves", seed:int=0):
     "A static figure: semantic map above instance labels at a few counts, with the verdict."
-    from rasterlog_nb.core import _mask_cmap
+    from rasterlog_nb.core import mask_cmap
     lev = ObjectCountLever(seed=seed, kind=kind)
     fig = _bare_figure((2.1 * len(counts), 2 * 2.1 * SCENE_SHAPE[0] / SCENE_SHAPE[1] + 0.5))
     axs = fig.subplots(2, len(counts), squeeze=False)
     for j, n in enumerate(counts):
         lev.count = n
-        axs[0, j].imshow(lev.semantic, cmap=_mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+        axs[0, j].imshow(lev.semantic, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
         axs[0, j].set_title(f"N = {n}: {lev.verdict}\n{_components_text(lev)}", fontsize=8)
         axs[1, j].imshow(lev.instance, cmap=_instance_cmap(), vmin=0, vmax=COUNT_RANGE[1], interpolation="nearest")
     for a in axs.ravel(): a.set_xticks([]); a.set_yticks([])

@@ -93,12 +93,8 @@ def _tracer(tracer):
     except ImportError: return None
 
 def _load_model(model):
-    if model is None: return None
-    import os, torch
-    from rasterlog_nb.models import load_model
-    if not isinstance(model, (str, os.PathLike, torch.nn.Module)):
-        raise BadInputError(f"model must be a checkpoint path, a loaded model or 'default', got {type(model).__name__}")
-    return load_model(None if isinstance(model, str) and model == "default" else model)
+    from rasterlog_nb.registry import resolve_model
+    return resolve_model(model)
 
 class MaskInspector:
     "Browse samples with their truth, a model's prediction, its errors and per-image metrics."
@@ -222,7 +218,7 @@ class MaskInspector:
         return f"MaskInspector({self.samples.describe}, {self._index + 1}/{len(self)} {self.log.name}: {iou})"
 
 # %% ../nbs/09_inspect.ipynb #4ec88d6a
-_CLS_COLOURS = ("#f4f1ea", "#d62728", "#1f77b4")  # the label map's colours (`core._mask_cmap`)
+_CLS_COLOURS = ("#f4f1ea", "#d62728", "#1f77b4")  # the label map's colours (`core.mask_cmap`)
 
 # figure plumbing shared with the exhibits: live ipympl canvas or PNG fallback, redraw, static snapshot
 from .exhibits import _new_figure, _figure_widget, _refresh, _iou_text, snapshot as _snapshot

@@ -464,7 +464,7 @@ def _defects(rng, img, p):
 def gallery(logs:list, cols:int=6, scale:float=1.6):
     "Draw logs above their masks in a grid; returns the figure."
     import matplotlib.pyplot as plt
-    from rasterlog_nb.core import _mask_cmap
+    from rasterlog_nb.core import mask_cmap
     n = len(logs); cols = min(cols, n); rows = 2 * math.ceil(n / cols)
     h, w = logs[0].image.shape
     fig, axs = plt.subplots(rows, cols, figsize=(cols * scale, rows * scale * h / w / 1.05), squeeze=False)
@@ -472,7 +472,7 @@ def gallery(logs:list, cols:int=6, scale:float=1.6):
     for i, lg in enumerate(logs):
         r, c = 2 * (i // cols), i % cols
         axs[r, c].imshow(lg.image, cmap="gray", vmin=0, vmax=255, interpolation="nearest"); axs[r, c].set_title(lg.name, fontsize=7)
-        axs[r + 1, c].imshow(lg.mask, cmap=_mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+        axs[r + 1, c].imshow(lg.mask, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
     fig.tight_layout(pad=0.3)
     return fig
 

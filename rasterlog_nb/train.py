@@ -12,7 +12,8 @@ import torch
 from torch.utils.data import DataLoader, ConcatDataset, Subset
 from .core import *
 from .data import SynthDataset, FolderDataset, benchmark_config, benchmark_logs, image_to_tensor, BENCHMARK
-from .models import build_model, save_checkpoint, load_checkpoint, _read, count_params
+from .models import count_params
+from .registry import build_model, save_checkpoint, load_checkpoint, read_checkpoint
 from .losses import make_loss, class_weights_from_counts
 from .metrics import Scorer
 
@@ -170,7 +171,7 @@ class Trainer:
         if self.out is None: raise BadInputError("--resume needs --out")
         sp = _state_path(self.out)
         if not sp.exists(): raise BadInputError(f"{sp}: nothing to resume (no state file)")
-        st = _read(sp)
+        st = read_checkpoint(sp)
         if _run_settings(TrainConfig.from_dict(st["train_config"])) != _run_settings(self.cfg):
             raise BadInputError(f"{sp}: the run to resume was made with other settings; use the same command")
         self.model.load_state_dict(st["state_dict"]); self.opt.load_state_dict(st["optimizer"]); self.sched.load_state_dict(st["scheduler"])

@@ -87,7 +87,8 @@ def F(tmp_path_factory):
     "A folder of bad (and a few good) inputs; nothing may ever be written into it."
     import torch
     from torch import nn
-    from rasterlog_nb.models import UNet, save_checkpoint
+    from rasterlog_nb.models import UNet
+    from rasterlog_nb.registry import save_checkpoint
     d = tmp_path_factory.mktemp("inputs")
     rng = np.random.default_rng(0)
     noise = (rng.random((128, 64)) * 255).astype(np.uint8)
@@ -115,7 +116,7 @@ def F(tmp_path_factory):
     ck = torch.load(d / "classes4.pt", weights_only=True); ck["classes"] = ["background", "curve1", "curve2", "curve3"]
     torch.save(ck, d / "classes4.pt")
     ck = torch.load(d / "tiny.pt", weights_only=True); ck["config"]["arch"] = "resnet"; torch.save(ck, d / "arch.pt")
-    from rasterlog_nb.models import build_model
+    from rasterlog_nb.registry import build_model
     save_checkpoint(d / "binary.pt", build_model({"arch": "binary", "base": 4}))  # a sound checkpoint of another architecture
     ck = torch.load(d / "tiny.pt", weights_only=True); ck["config"]["base"] = 8; torch.save(ck, d / "misfit.pt")
     ck["config"]["base"] = 10**6; torch.save(ck, d / "absurd.pt")    # 10^13 weights if ever built for real

@@ -15,7 +15,8 @@ def fork_cli(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def F(tmp_path_factory):
-    from rasterlog_nb.models import UNet, save_checkpoint
+    from rasterlog_nb.models import UNet
+    from rasterlog_nb.registry import save_checkpoint
     d = tmp_path_factory.mktemp("inputs")
     Image.fromarray((np.random.default_rng(0).random((128, 64)) * 255).astype(np.uint8)).save(d / "ok.png")
     Image.new("L", (1, 1)).save(d / "tiny.png")
@@ -85,7 +86,8 @@ def test_tta_flag(fork_cli, F, tmp_path):
     "`--tta` on segment and evaluate: the masks are FlipTTA's, and the JSON says so."
     import json
     from rasterlog_nb.core import read_image
-    from rasterlog_nb.models import load_model, predict
+    from rasterlog_nb.models import predict
+    from rasterlog_nb.registry import load_model
     r = fork_cli("segment", F / "ok.png", "--out", "m", "--model", F / "tiny.pt", "--tta", "--quiet", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     want = predict(load_model(F / "tiny.pt", tta=True), read_image(F / "ok.png"))

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from rasterlog_nb.core import BadInputError
 from rasterlog_nb.synth import SynthConfig, synth_set
-from rasterlog_nb.compare import (ARCH_NAMES, compare, quick_config, write_outputs, run_compare, main, pilot_logs,
-                                  compare_markdown)
+from rasterlog_nb.compare import ARCH_NAMES, compare, quick_config, write_outputs, run_compare, pilot_logs, compare_markdown
+from rasterlog_nb.cli import main
 
 ARCH_KEYS = {"iou", "f1", "tolerance_f1", "rows_within_2px", "params", "train_seconds", "inference_ms_per_mpx", "peak_memory_mb"}
 TINY_RCNN = dict(fpn_channels=32, box_repr=32, mask_channels=16)
@@ -48,8 +48,9 @@ def test_micro_compare_writes_contract_keys(tmp_path):
     assert "0.37, 0.26, 0.55" in (out / "compare.md").read_text()
 
 
-def _ns(out, **kw):
-    return argparse.Namespace(**{**dict(out=str(out), quick=True, data=None, minutes=None, seed=0, archs=",".join(ARCH_NAMES), quiet=True), **kw})
+def _run(out, **kw):
+    "`run_compare` as `rasterlog compare --quick --quiet` calls it."
+    return run_compare(**{**dict(out=str(out), quick=True, data=None, minutes=None, seed=0, archs=ARCH_NAMES, progress=False), **kw})
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_pilot_refusals(pilot_dir, tmp_path, case, expect):
         for p in (d / "masks").iterdir():
             m = np.asarray(Image.open(p)).copy(); m[m == 2] = 0; Image.fromarray(m).save(p)
     out = tmp_path / "o"
-    with pytest.raises(BadInputError) as e: run_compare(_ns(out, data=str(d)))
+    with pytest.raises(BadInputError) as e: _run(out, data=str(d))
     msg = str(e.value)
     assert expect in msg and named in msg and "\n" not in msg, msg
     assert not out.exists()
@@ -94,7 +95,7 @@ def test_pilot_refusals(pilot_dir, tmp_path, case, expect):
 
 def test_pilot_main_one_line_and_nothing_written(pilot_dir, tmp_path, capsys):
     d = _copy(pilot_dir, tmp_path / "bad"); _first_mask(d).unlink()
-    assert main(["--out", str(tmp_path / "o"), "--quick", "--data", str(d)]) == 2
+    assert main(["compare", "--out", str(tmp_path / "o"), "--quick", "--data", str(d)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "mask missing" in err[0] and "Traceback" not in err[0]
     assert not (tmp_path / "o").exists()
@@ -105,7 +106,7 @@ def test_pilot_without_curves(pilot_dir, tmp_path):
     pl = pilot_logs(d, seed=0)
     assert (len(pl["train"]), len(pl["test"]), pl["curves"]) == (6, 2, False)
     out = tmp_path / "o"
-    res = run_compare(_ns(out, data=str(d), minutes=0.01, archs="unet,binary"))
+    res = _run(out, data=str(d), minutes=0.01, archs=("unet", "binary"))
     r = json.loads((out / "compare.json").read_text())
     assert r == json.loads(json.dumps(res))
     assert r["separation_sweep"] == [] and not (out / "separation_sweep.png").exists()
@@ -117,15 +118,15 @@ def test_pilot_without_curves(pilot_dir, tmp_path):
 
 def test_bad_flags_refused_before_work(tmp_path):
     (tmp_path / "file").write_text("x")
-    for kw, msg in [(dict(out=tmp_path / "file"), "not a folder"), (dict(minutes=0.0), "--minutes"), (dict(archs="unet,detr"), "unknown entry")]:
-        with pytest.raises(BadInputError, match=msg): run_compare(_ns(kw.pop("out", tmp_path / "o"), **kw))
+    for kw, msg in [(dict(out=tmp_path / "file"), "not a folder"), (dict(minutes=0.0), "--minutes"), (dict(archs=("unet", "detr")), "unknown entry")]:
+        with pytest.raises(BadInputError, match=msg): _run(kw.pop("out", tmp_path / "o"), **kw)
     assert not (tmp_path / "o").exists()
 
 
 def test_archs_round_trip(tmp_path):
     import torch
     import rasterlog_nb.archs as archs
-    from rasterlog_nb.models import save_checkpoint, load_model
+    from rasterlog_nb.registry import save_checkpoint, load_model
     x = torch.rand(1, 1, 48, 32)
     for m in (archs.BinaryPair(base=4, depth=2), archs.MaskRCNNSeg(instances="segments", min_size=32, max_size=48, **TINY_RCNN)):
         m.eval()

@@ -23,7 +23,7 @@ def _torchrun(tmp_path, *args, script=None, timeout=120):
 
 def _check_outputs(tmp_path, r, ck_name="ck.pt"):
     import torch
-    from rasterlog_nb.models import load_checkpoint
+    from rasterlog_nb.registry import load_checkpoint
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("trained ") == 1, r.stdout  # only rank 0 reports
     files = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())

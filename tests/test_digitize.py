@@ -6,7 +6,8 @@ import torch
 
 from rasterlog_nb.core import BadInputError, CalibrationError, CheckpointError, read_curves_csv, save_png
 from rasterlog_nb.digitize import add_digitize_args, cli_digitize, run_digitize
-from rasterlog_nb.models import UNet, save_checkpoint
+from rasterlog_nb.models import UNet
+from rasterlog_nb.registry import save_checkpoint
 from rasterlog_nb.synth import SynthConfig, make_log
 
 
@@ -213,7 +214,7 @@ def test_trace_streams_in_blocks():
 
 
 def test_tta_flag_reaches_the_model(tmp_path, imgs, ckpt, monkeypatch):
-    import rasterlog_nb.models as M
+    import rasterlog_nb.registry as M
     seen = []
     real = M.load_model
     def spy(*a, **k):

@@ -82,7 +82,8 @@ def test_box_overlap():
 
 def test_semantic_model_and_checkpoint(tmp_path):
     torch = pytest.importorskip("torch")
-    from rasterlog_nb.models import UNet, save_checkpoint
+    from rasterlog_nb.models import UNet
+    from rasterlog_nb.registry import save_checkpoint
     from rasterlog_nb.metrics import confusion_matrix, iou_f1
     torch.manual_seed(0)
     m = UNet(base=4, depth=2)

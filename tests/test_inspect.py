@@ -8,7 +8,8 @@ import pytest
 import torch
 from rasterlog_nb.core import CLASSES, BadInputError, CheckpointError
 from rasterlog_nb.inspect_masks import MaskInspector, LiveTrainer, error_map, image_metrics, SCORE_KEYS
-from rasterlog_nb.models import UNet, save_checkpoint, default_model_path
+from rasterlog_nb.models import UNet
+from rasterlog_nb.registry import save_checkpoint, default_model_path
 from rasterlog_nb.synth import make_log, SynthConfig, synth_set
 from rasterlog_nb.train import TrainConfig
 
@@ -227,7 +228,7 @@ def test_controls_change_the_config_used(tmp_path):
     tr = lt.trainer
     assert tr.cfg.lr == pytest.approx(0.02) and tr.cfg.loss == "focal" and tr.cfg.class_weights == (0.5, 2.0, 2.0)
     assert tr.model.config["base"] == 6 and tr.epoch == 1
-    from rasterlog_nb.models import load_checkpoint
+    from rasterlog_nb.registry import load_checkpoint
     assert load_checkpoint(tmp_path / "best.pt")["train_config"]["model"]["base"] == 6
     assert not v.controls["lr"].disabled and v.bar.value == v.bar.max and v.bar.bar_style == "success"
     assert len(v.loss_line.get_xdata()) == len(lt.steps()[0]) > 0

@@ -1,7 +1,7 @@
 """Property-based tests of the loaders: whatever bytes arrive, they give a value of the promised shape or one clear error.
 
 `core.read_image` -> (H, W) uint8 or `BadInputError`; `core.read_curves_csv` -> float arrays or `BadInputError`;
-`models.load_checkpoint` -> dict or `CheckpointError`. Nothing else (no IndexError, struct.error, warning lines...).
+`registry.load_checkpoint` -> dict or `CheckpointError`. Nothing else (no IndexError, struct.error, warning lines...).
 """
 import io, os, tempfile, warnings, zipfile
 from pathlib import Path
@@ -119,7 +119,8 @@ def test_read_curves_csv_round_trip(scratch):
 # --- checkpoints ----------------------------------------------------------------------------------
 torch = pytest.importorskip("torch")
 from rasterlog_nb.core import CheckpointError
-from rasterlog_nb.models import CKPT_FORMAT, UNet, load_checkpoint, save_checkpoint
+from rasterlog_nb.models import UNet
+from rasterlog_nb.registry import CKPT_FORMAT, load_checkpoint, save_checkpoint
 
 def _check_ckpt(p:Path):
     try: ck = load_checkpoint(p)
@@ -185,7 +186,7 @@ def test_load_checkpoint_random_dicts(scratch, data):
     torch.save(ck, p)
     got = _check_ckpt(p)
     if got is not None:  # accepted: then it really is a loadable model of ours
-        from rasterlog_nb.models import load_model
+        from rasterlog_nb.registry import load_model
         load_model(p)
 
 @FAST
