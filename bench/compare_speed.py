@@ -7,7 +7,8 @@ generation included) and inference ms per megapixel, so a full `rasterlog compar
 import argparse, time
 import numpy as np
 import torch
-from rasterlog_nb.compare import ARCH_NAMES, full_config, quick_config, train_dataset, seconds_per_step, _model_kwargs, test_logs, score_model
+from rasterlog_nb.compare import ARCH_NAMES, full_config, quick_config, train_dataset, model_kwargs, test_logs, score_model
+from rasterlog_nb.measure import seconds_per_step
 from rasterlog_nb.registry import arch_of
 from rasterlog_nb.models import count_params
 from rasterlog_nb.registry import build_model
@@ -24,7 +25,7 @@ logs = test_logs(cfg)
 print(f"{cfg.label} settings: train {size[0]}x{size[1]} batch {cfg.batch_size}, test {cfg.height}x{cfg.width}, "
       f"{torch.get_num_threads()} torch threads, budget {cfg.minutes:g} min per entry")
 for name in ARCH_NAMES:
-    kw = _model_kwargs(cfg, name, size)
+    kw = model_kwargs(cfg, name, size)
     sps = seconds_per_step(arch_of(name), kw, train_dataset(cfg, 3 * cfg.batch_size), cfg.batch_size, cfg.lr)
     m = build_model({"arch": arch_of(name), **kw})
     r = score_model(m, logs, tracer=None, timing=True)

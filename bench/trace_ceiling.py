@@ -11,7 +11,8 @@ import argparse, os, platform, time
 import numpy as np
 from tqdm.auto import tqdm
 from rasterlog_nb.data import benchmark_logs
-from rasterlog_nb.digitize import digitize_scores, gap_oracle
+from rasterlog_nb.pipeline import digitize_scores
+from rasterlog_nb.tracing import gap_oracle
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--n", type=int, default=200, help="benchmark test logs (default: all 200)")

@@ -8,7 +8,7 @@ noised); a figure for this machine, never a test.
 import argparse, os, platform, time
 import numpy as np
 from rasterlog_nb.synth import SynthConfig, make_log
-from rasterlog_nb.digitize import stand_in_proba, trace
+from rasterlog_nb.tracing import stand_in_proba, trace
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--repeat", type=int, default=5)

@@ -16,7 +16,7 @@ from .models import UNet, count_params, evaluating
 
 # %% auto #0
 __all__ = ['INSTANCE_MODES', 'stitch_proba', 'claim_counts', 'pair_base', 'BinaryPair', 'NativeSizeTransform', 'instance_targets',
-           'MaskRCNNSeg']
+           'MaskRCNNSeg', 'detections', 'detections_to_mask']
 
 # %% ../nbs/03a_archs.ipynb #5379b2e8
 def stitch_proba(p1:torch.Tensor, # (N, H, W) curve1 probability
@@ -144,19 +144,21 @@ class MaskRCNNSeg(nn.Module):
                  detections:int|None=None, # detections kept per image (None: 20 for curves, 100 for segments)
                  max_instances:int=100,   # training instances per image ("segments": the largest pieces)
                  score_thresh:float=0.5,  # detections below this score are not pasted into `proba`
+                 mask_grid:int=14,        # RoIAlign grid of the mask head (torchvision's 14: 28x28 masks; 28: 56x56)
                 ):
         super().__init__()
         from torchvision.models.detection import MaskRCNN
         from torchvision.models.detection.anchor_utils import AnchorGenerator
         from torchvision.models.detection.faster_rcnn import TwoMLPHead, FastRCNNPredictor
         from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+        from torchvision.ops import MultiScaleRoIAlign
         if instances not in INSTANCE_MODES: raise BadInputError(f"instances must be one of {INSTANCE_MODES}, got {instances!r}")
         if detections is None: detections = 20 if instances == "curve" else 100
         self.config = dict(arch="maskrcnn", instances=instances, backbone=backbone, min_size=int(min_size), max_size=int(max_size),
                            fpn_channels=fpn_channels, box_repr=box_repr, mask_channels=mask_channels,
                            anchor_sizes=[int(a) for a in anchor_sizes], aspect_ratios=[float(a) for a in aspect_ratios],
                            rpn_train=[int(a) for a in rpn_train], rpn_test=[int(a) for a in rpn_test], rois_per_image=rois_per_image,
-                           detections=detections, max_instances=max_instances, score_thresh=score_thresh)
+                           detections=detections, max_instances=max_instances, score_thresh=score_thresh, mask_grid=int(mask_grid))
         bb = self._backbone(backbone, fpn_channels)
         nlev = len(anchor_sizes)
         anchors = AnchorGenerator(tuple((int(a),) for a in anchor_sizes), (tuple(float(r) for r in aspect_ratios),) * nlev)
@@ -166,7 +168,8 @@ class MaskRCNNSeg(nn.Module):
             rpn_pre_nms_top_n_test=rpn_test[0], rpn_post_nms_top_n_test=rpn_test[1], rpn_batch_size_per_image=128,
             box_batch_size_per_image=rois_per_image, box_detections_per_img=detections,
             box_head=TwoMLPHead(fpn_channels * 7 * 7, box_repr), box_predictor=FastRCNNPredictor(box_repr, N_CLASSES),
-            mask_head=MaskRCNNHeads(fpn_channels, (mask_channels,) * 4, 1), mask_predictor=MaskRCNNPredictor(mask_channels, mask_channels, N_CLASSES))
+            mask_head=MaskRCNNHeads(fpn_channels, (mask_channels,) * 4, 1), mask_predictor=MaskRCNNPredictor(mask_channels, mask_channels, N_CLASSES),
+            mask_roi_pool=MultiScaleRoIAlign(["0", "1", "2", "3"], int(mask_grid), 2))  # torchvision's default pool at 14
         self.net.transform = NativeSizeTransform(min_size, max_size, [0.5] * 3, [0.25] * 3)
         if nlev != (nb := self._levels(bb)): raise BadInputError(f"{nlev} anchor sizes for {nb} feature levels")
 
@@ -232,3 +235,44 @@ class MaskRCNNSeg(nn.Module):
         keep = d["scores"] >= (self.config["score_thresh"] if score_min is None else score_min)
         return dict(boxes=d["boxes"][keep].cpu().numpy(), labels=d["labels"][keep].cpu().numpy(),
                     scores=d["scores"][keep].cpu().numpy(), masks=(d["masks"][keep, 0] > 0.5).cpu().numpy())
+
+# %% ../nbs/03a_archs.ipynb #f1b04c44
+def _np(x):
+    if x is None: return None
+    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+def detections(out, # what a `.detect(image)` returned: dict, [dict] or (boxes, masks)
+               shape:tuple, # (H, W) of the image
+              )->dict:
+    "Plain-numpy detections: `boxes` (N, 4) x0,y0,x1,y1, `labels` (N,) in {1, 2}, `scores` (N,), `masks` (N, H, W) bool or None."
+    if isinstance(out, (list, tuple)) and len(out) and isinstance(out[0], dict): out = out[0]
+    if isinstance(out, (list, tuple)): out = dict(zip(("boxes", "masks", "labels", "scores"), out))
+    if not isinstance(out, dict) or "boxes" not in out: raise BadInputError("a detector's .detect(image) must return boxes (a dict with 'boxes', or (boxes, masks))")
+    boxes = _np(out["boxes"]).astype(np.float64).reshape(-1, 4)
+    n = len(boxes)
+    labels = _np(out.get("labels"))
+    labels = (np.arange(n) % 2 + 1) if labels is None else labels.astype(np.int64).reshape(-1)
+    scores = _np(out.get("scores"))
+    scores = np.ones(n) if scores is None else scores.astype(np.float64).reshape(-1)
+    masks = _np(out.get("masks"))
+    if masks is not None:
+        if masks.ndim == 4: masks = masks[:, 0]
+        if masks.shape != (n, *shape): raise BadInputError(f"detector masks have shape {masks.shape}, expected {(n, *shape)}")
+        masks = masks > 0.5 if masks.dtype != bool else masks
+    if len(labels) != n or len(scores) != n: raise BadInputError(f"{n} boxes but {len(labels)} labels and {len(scores)} scores")
+    return dict(boxes=boxes, labels=labels, scores=scores, masks=masks)
+
+def detections_to_mask(det:dict, # from `detections`
+                       shape:tuple, # (H, W)
+                       score_min:float=0.5, # detections below this score are dropped
+                      )->np.ndarray:
+    "(H, W) uint8 labels in {0, 1, 2} painted from the masks (or boxes, when there are no masks), highest score on top."
+    out = np.zeros(shape, np.uint8)
+    for k in np.argsort(det["scores"], kind="stable"):
+        if det["scores"][k] < score_min or det["labels"][k] not in (1, 2): continue
+        if det["masks"] is not None: out[det["masks"][k]] = det["labels"][k]
+        else:
+            x0, y0, x1, y1 = det["boxes"][k]
+            out[max(int(math.ceil(y0)), 0):max(int(y1) + 1, 0), max(int(math.ceil(x0)), 0):max(int(x1) + 1, 0)] = det["labels"][k]
+    return out

@@ -8,6 +8,7 @@ import argparse, math, sys, traceback
 from pathlib import Path
 from .core import RasterLogError, BadInputError, SHIPPED, add_model_args
 from .registry import ARCHS, ENTRY_NAMES, entry_kwargs
+from .export import FORMATS
 
 # %% auto #0
 __all__ = ['COMMANDS', 'command', 'run_synth', 'train_config', 'run_train', 'run_segment', 'run_digitize_cmd', 'run_evaluate',
@@ -172,13 +173,26 @@ def run_segment(a):
 
 # %% ../nbs/11_cli.ipynb #f82ffc1c
 def _add_digitize(p):
-    from rasterlog_nb.digitize import add_digitize_args
-    add_digitize_args(p)
+    p.add_argument("inputs", nargs="+", metavar="IMAGE|DIR", help="scans, or folders of scans (or of images/)")
+    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.las|DIR", help="one file for one image, or a folder (existing, or ending in /) for several")
+    p.add_argument("--format", choices=FORMATS, default=None, help="file type written into a folder (default csv)")
+    add_model_args(p)
+    p.add_argument("--left", type=float, default=None, metavar="V", help="value at the centre of the first column")
+    p.add_argument("--right", type=float, default=None, metavar="V", help="value at the centre of the last column")
+    p.add_argument("--log", action="store_true", help="logarithmic value scale (left, right > 0)")
+    p.add_argument("--top", type=float, default=None, metavar="D", help="depth of the first row")
+    p.add_argument("--bottom", type=float, default=None, metavar="D", help="depth of the last row")
+    p.add_argument("--names", default=None, metavar="A,B", help="LAS mnemonics of curve1,curve2 (default CURVE1,CURVE2)")
+    p.add_argument("--units", default=None, metavar="U,V", help="LAS units of curve1,curve2")
+    p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
 
 @command("digitize", "segment then trace each curve to one value per depth row: CSV or LAS", _add_digitize)
 def run_digitize_cmd(a):
-    from rasterlog_nb.digitize import cli_digitize
-    cli_digitize(a)
+    "Run `rasterlog digitize` from parsed arguments (`pipeline.run_digitize`); a batch with failures exits 1."
+    from rasterlog_nb.pipeline import run_digitize
+    rc = run_digitize(a.inputs, a.out, model=a.model, fmt=a.format, left=a.left, right=a.right, log=a.log, top=a.top,
+                      bottom=a.bottom, names=a.names, units=a.units, resume=a.resume, progress=None, tta=a.tta)
+    if rc: raise SystemExit(rc)
 
 # %% ../nbs/11_cli.ipynb #6394996f
 def _add_evaluate(p):
@@ -209,7 +223,7 @@ def run_evaluate(a):
     from rasterlog_nb.train import evaluate_logs
     from rasterlog_nb.metrics import format_table
     model = load_model(a.model, tta=a.tta)
-    from rasterlog_nb.digitize import trace
+    from rasterlog_nb.tracing import trace
     r = evaluate_logs(model, logs, progress=not a.quiet, tracer=trace)
     r.update(model=str(default_model_path() if a.model == SHIPPED else a.model), data=data, tta=bool(a.tta))
     print(format_table(r))
@@ -224,12 +238,24 @@ def _add_compare(p):
     p.add_argument("--minutes", type=float, default=None, help="training wall-clock per entry (default 12; pilot 10; --quick 0.5)")
     p.add_argument("--seed", type=int, default=0, help="training stream, initialisation and the pilot's split")
     p.add_argument("--archs", default=",".join(ENTRY_NAMES), metavar="A,B", help=f"entries to run (default all: {','.join(ENTRY_NAMES)})")
+    p.add_argument("--curves", action="store_true", help="learning curves: quality at 3..48 CPU-minutes and on 25..200 labelled logs (hours)")
+    p.add_argument("--resume", action="store_true", help="with --curves: continue the run whose states are in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 @command("compare", "the head-to-head: semantic U-Net vs stitched binary masks vs Mask R-CNN", _add_compare)
 def run_compare_cmd(a):
-    from rasterlog_nb.compare import run_compare
     archs = tuple(x.strip() for x in a.archs.split(",") if x.strip())
+    if a.curves:
+        if a.quick or a.data or a.minutes is not None: raise BadInputError("--curves runs its own budgets on generated logs: drop --quick, --data and --minutes")
+        from rasterlog_nb.learning import learning_curves, CurvesConfig
+        bad = [x for x in archs if x not in ENTRY_NAMES]
+        if bad or not archs: raise BadInputError(f"--archs: unknown entry {bad[0] if bad else '(none)'!r} (choose from {', '.join(ENTRY_NAMES)})")
+        cfg = CurvesConfig(entries=archs, logs_entries=tuple(x for x in ("unet", "binary") if x in archs), seed=a.seed)
+        r = learning_curves(a.out, cfg, resume=a.resume, progress=not a.quiet)
+        print(f"learning curves {'complete' if r['run']['complete'] else 'so far'}: {Path(a.out) / 'compare_curves.json'}")
+        return
+    if a.resume: raise BadInputError("--resume continues a --curves run; the head-to-head itself runs in one go")
+    from rasterlog_nb.compare import run_compare
     run_compare(a.out, quick=a.quick, data=a.data, minutes=a.minutes, seed=a.seed, archs=archs, progress=not a.quiet)
 
 # %% ../nbs/11_cli.ipynb #f692554f

@@ -4,20 +4,21 @@
 
 # %% ../nbs/10_compare.ipynb #23c80c1b
 from __future__ import annotations
-import ctypes, datetime, gc, io, json, math, os, platform, sys, threading, time
+import datetime, io, json, math, os, platform, sys, time
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np
 from .core import *
-from .synth import SynthConfig, make_log, curve_boxes, box_iou
+from .synth import SynthConfig, make_log
+from .metrics import curve_boxes, box_iou
 from .registry import ENTRY_NAMES, entry_kwargs, arch_of
+from .measure import MemoryWatch, load_average
 
 # %% auto #0
 __all__ = ['ARCH_NAMES', 'SOURCE', 'SEEDS', 'MIN_STEP_SECONDS', 'MAX_EPOCHS', 'MASK_HEAD_SIZE', 'SWEEP_KEYS', 'PILOT_MIN_IMAGES',
-           'COLORS', 'CompareConfig', 'full_config', 'quick_config', 'test_logs', 'train_dataset', 'LogsDataset',
-           'WallClockOneCycle', 'seconds_per_step', 'train_entry', 'MemoryWatch', 'score_model', 'mask_head_ceiling',
-           'sweep_config', 'separation_sweep', 'pilot_logs', 'pilot_config', 'compare', 'compare_markdown',
-           'plot_sweep', 'write_outputs', 'run_compare', 'summarise']
+           'COLORS', 'CompareConfig', 'full_config', 'quick_config', 'test_logs', 'train_dataset', 'model_kwargs',
+           'train_entry', 'score_model', 'mask_head_ceiling', 'sweep_config', 'separation_sweep', 'pilot_logs',
+           'pilot_config', 'compare', 'compare_markdown', 'plot_sweep', 'write_outputs', 'run_compare', 'summarise']
 
 # %% ../nbs/10_compare.ipynb #6b33ca8c
 ARCH_NAMES = ENTRY_NAMES  # the entries, in the order of every table (`registry.ENTRIES`)
@@ -64,91 +65,31 @@ def test_logs(cfg:CompareConfig)->list:
 
 def train_dataset(cfg:CompareConfig, n:int, logs:list|None=None):
     "`n` training items: generated logs (same seed for every entry), or crops of a pilot's `logs`."
-    from rasterlog_nb.data import SynthDataset
+    from rasterlog_nb.data import SynthDataset, LogsDataset
     if logs is None:
         crop = None if cfg.crop is None or tuple(cfg.crop) == (cfg.height, cfg.width) else tuple(cfg.crop)
         return SynthDataset(n, SEEDS["train"] + cfg.seed, cfg=SynthConfig(height=cfg.height, width=cfg.width), crop=crop, aug=True)
     return LogsDataset(logs, n, crop=cfg.crop, seed=cfg.seed)
 
-class LogsDataset:
-    "`n` (image, mask) tensor pairs cut from a list of `RasterLog`s: random crops (padded if needed) and augmentation."
-    def __init__(self, logs:list, n:int, crop:tuple|None=None, seed:int=0, aug:bool=True):
-        if not logs: raise BadInputError("no training logs")
-        self.logs, self.n, self.crop, self.seed, self.aug, self.epoch = list(logs), int(n), crop, seed, aug, 0
-    def __len__(self): return self.n
-    def set_epoch(self, epoch:int): self.epoch = epoch
-    def __getitem__(self, i):
-        from rasterlog_nb.data import random_crop, augment, image_to_tensor, mask_to_tensor
-        if not 0 <= i < self.n: raise IndexError(i)
-        lg = self.logs[i % len(self.logs)]; img, mask = lg.image, lg.mask
-        r = rng_for(self.seed, self.epoch * self.n + i, 7)
-        if self.crop: img, mask = random_crop(img, mask, tuple(self.crop), r)
-        if self.aug: img, mask = augment(img, mask, r)
-        return image_to_tensor(img), mask_to_tensor(mask)
-
-# %% ../nbs/10_compare.ipynb #c3077a54
-class WallClockOneCycle:
-    "One-cycle learning rate driven by the wall clock: warm up over `pct_start` of `seconds`, then cosine-anneal."
-    def __init__(self, opt, max_lr:float, seconds:float, pct_start:float=0.15, div:float=25.0, final_div:float=1e4):
-        self.opt, self.max_lr, self.seconds, self.pct, self.div, self.final_div = opt, max_lr, max(seconds, 1e-9), pct_start, div, final_div
-        self.t0 = None; self._set(self.lr_at(0.0))
-    @staticmethod
-    def _cos(a, b, g): return b + (a - b) * (1 + math.cos(math.pi * g)) / 2
-    def lr_at(self, f:float)->float:
-        "The learning rate at fraction `f` of the budget."
-        f = min(max(f, 0.0), 1.0)
-        if f < self.pct: return self._cos(self.max_lr / self.div, self.max_lr, f / self.pct)
-        return self._cos(self.max_lr, self.max_lr / self.final_div, (f - self.pct) / (1 - self.pct))
-    def _set(self, lr):
-        self.lr = lr
-        for g in self.opt.param_groups: g["lr"] = lr
-    def start(self): self.t0 = time.perf_counter(); self._set(self.lr_at(0.0))
-    def step(self):
-        if self.t0 is None: self.start()
-        self._set(self.lr_at((time.perf_counter() - self.t0) / self.seconds))
-    def get_last_lr(self): return [self.lr]
-    def state_dict(self): return dict(max_lr=self.max_lr, seconds=self.seconds, pct_start=self.pct, lr=self.lr)
-
-# %% ../nbs/10_compare.ipynb #6128a845
-def _model_kwargs(cfg:CompareConfig, name:str, size:tuple)->dict:
+# %% ../nbs/10_compare.ipynb #30b64e50
+def model_kwargs(cfg:CompareConfig, name:str, size:tuple)->dict:
+    "Entry `name`'s keyword arguments in this run (a Mask R-CNN at the native size of its training images)."
     kw = dict(cfg.models.get(name, {}))
     if name.startswith("maskrcnn"):  # the native size: min/max side of the training images
         kw.setdefault("min_size", int(min(size))); kw.setdefault("max_size", int(max(size)))
     return kw
 
-def _collate(ds, idx):
-    import torch
-    xs, ys = zip(*(ds[i] for i in idx))
-    return torch.stack(xs), torch.stack(ys)
-
-def seconds_per_step(arch:str, model:dict, ds, batch_size:int, lr:float=3e-3, steps:int=2, device="cpu")->float:
-    "Wall-clock seconds of one training step (data generation included) of a fresh model, after one warm-up step."
-    import torch
-    from rasterlog_nb.registry import build_model
-    from rasterlog_nb.losses import make_loss
-    m = build_model({"arch": arch, **model}).to(device).train()
-    opt = torch.optim.AdamW(m.parameters(), lr=lr)
-    lossf = make_loss("ce+dice", torch.tensor([0.6, 1.2, 1.2]))
-    n = len(ds); times = []
-    for s in range(steps + 1):
-        t0 = time.perf_counter()
-        x, y = _collate(ds, [(s * batch_size + j) % n for j in range(batch_size)])
-        x, y = x.to(device), y.to(device)
-        loss = m.loss(x, y) if hasattr(m, "loss") else lossf(m(x), y)
-        opt.zero_grad(); loss.backward(); opt.step()
-        if s: times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
 MIN_STEP_SECONDS, MAX_EPOCHS = 0.02, 10  # an epoch holds budget / MIN_STEP_SECONDS batches; the clock ends training long before the last
 
+# %% ../nbs/10_compare.ipynb #8062553d
 def train_entry(name:str, cfg:CompareConfig, logs:list|None=None, progress:bool=True, device=None)->dict:
     "Train entry `name` for `cfg.minutes` of wall-clock on the comparison's data; returns the model and what it did."
     import torch
-    from rasterlog_nb.train import TrainConfig, Trainer
+    from rasterlog_nb.train import TrainConfig, Trainer, WallClockOneCycle
     from tqdm.auto import tqdm
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     size = tuple(cfg.crop) if cfg.crop else (cfg.height, cfg.width)
-    arch, kw = arch_of(name), _model_kwargs(cfg, name, size)
+    arch, kw = arch_of(name), model_kwargs(cfg, name, size)
     bs, budget, lr = cfg.batch_size, cfg.minutes * 60, float(cfg.lrs.get(name, cfg.lr))
     cap = int(math.ceil(budget / MIN_STEP_SECONDS)) + 1
     tc = TrainConfig(arch=arch, model=kw, epochs=MAX_EPOCHS, n_per_epoch=cap * bs, batch_size=bs, crop=size, lr=lr,
@@ -163,9 +104,9 @@ def train_entry(name:str, cfg:CompareConfig, logs:list|None=None, progress:bool=
     tr = Trainer(tc, callbacks=[on_step], device=device, progress=False)
     tr.ds = train_dataset(cfg, cap * bs, logs)  # the comparison's own data: the same stream for every entry
     tr.steps_per_epoch = cap
-    tr.sched = WallClockOneCycle(tr.opt, lr, budget)
-    t0 = time.perf_counter(); tr.sched.start()
     tr.clock = time.perf_counter  # this comparison's rule: equal wall clock (the trainer's default is CPU time)
+    tr.sched = WallClockOneCycle(tr.opt, lr, budget, clock=tr.clock)
+    t0 = time.perf_counter(); tr.sched.start()
     tr.fit()
     bar.close()
     done = len(t_steps)
@@ -173,52 +114,7 @@ def train_entry(name:str, cfg:CompareConfig, logs:list|None=None, progress:bool=
                 train_steps=done, train_images=done * bs, final_loss=float(np.mean(losses[-5:])) if losses else None,
                 stop_reason=tr.stop_reason)
 
-# %% ../nbs/10_compare.ipynb #b59b7336
-def _rss()->int:
-    "Resident memory of this process in bytes."
-    try:
-        with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        import psutil
-        return psutil.Process().memory_info().rss
-
-def _trim():
-    "Return freed C-heap memory to the system (glibc), so a rise in resident memory shows what a call allocates."
-    gc.collect()
-    try: ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError): pass
-
-class MemoryWatch:
-    "Peak rise of resident memory (CPU: sampled each `every` s; CUDA: allocator peak) inside `with watch.window():` blocks."
-    def __init__(self, device="cpu", every:float=0.001):
-        self.cuda, self.every, self.peak_rise, self._on, self._run = str(device).startswith("cuda"), every, 0, False, True
-        self._base = self._peak = 0
-        if not self.cuda:
-            self._t = threading.Thread(target=self._loop, daemon=True); self._t.start()
-    def _loop(self):
-        while self._run:
-            if self._on: self._peak = max(self._peak, _rss())
-            time.sleep(self.every)
-    def window(self):
-        from contextlib import contextmanager
-        @contextmanager
-        def cm():
-            import torch
-            if self.cuda:
-                torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); base = torch.cuda.memory_allocated()
-                yield
-                torch.cuda.synchronize(); self.peak_rise = max(self.peak_rise, torch.cuda.max_memory_allocated() - base)
-            else:
-                _trim(); self._base = self._peak = _rss(); self._on = True
-                try: yield
-                finally:
-                    self._on = False; self.peak_rise = max(self.peak_rise, max(self._peak, _rss()) - self._base)
-        return cm()
-    def close(self): self._run = False
-    @property
-    def peak_mb(self)->float: return self.peak_rise / 2**20
-
-# %% ../nbs/10_compare.ipynb #02a53070
+# %% ../nbs/10_compare.ipynb #2d3adb00
 def _round(x, nd=4):
     if isinstance(x, float): return None if not math.isfinite(x) else round(x, nd)
     if isinstance(x, dict): return {k: _round(v, nd) for k, v in x.items()}
@@ -238,12 +134,12 @@ def _pred_box_iou(det:dict, score_min:float):
 
 def _tracer(tracer):
     if tracer != "auto": return tracer
-    try: from rasterlog_nb.digitize import trace
+    try: from rasterlog_nb.tracing import trace
     except ImportError: return None
     return trace
 
 def score_model(model, logs:list,
-                tracer="auto",      # (3, H, W) probabilities -> (H, 2) columns; "auto": `digitize.trace`; None: no digitiser figures
+                tracer="auto",      # (3, H, W) probabilities -> (H, 2) columns; "auto": `tracing.trace`; None: no digitiser figures
                 timing:bool=False,  # measure inference_ms_per_mpx and peak_memory_mb
                 progress:bool=False, desc:str="score")->dict:
     "Scorer figures of `model` on `logs` (as `train.evaluate_logs`), plus pixel swaps, binary conflicts and, if asked, speed and memory."
@@ -344,7 +240,7 @@ def separation_sweep(models:dict, # entry name -> trained model
         out.append(rec)
     return out
 
-# %% ../nbs/10_compare.ipynb #8012593a
+# %% ../nbs/10_compare.ipynb #4a75156b
 PILOT_MIN_IMAGES = 8
 
 def pilot_logs(folder, seed:int=0)->dict:
@@ -376,8 +272,6 @@ def pilot_config(pilot:dict, quick:bool=False, **kw)->CompareConfig:
                    label=("quick " if quick else "") + "pilot", **kw)
 
 # %% ../nbs/10_compare.ipynb #3b6fa76c
-def _load(): return os.getloadavg()[0] if hasattr(os, "getloadavg") else None  # other work sharing the CPU
-
 def compare(cfg:CompareConfig|None=None, pilot:dict|None=None, tracer="auto", progress:bool=True, device=None)->dict:
     "Train and score every entry of `cfg.archs` on identical data and budget; the compare.json record."
     import torch
@@ -386,7 +280,7 @@ def compare(cfg:CompareConfig|None=None, pilot:dict|None=None, tracer="auto", pr
     from rasterlog_nb.decide import verdict_from_measurements, PRESETS
     cfg = cfg or full_config()
     t_start = time.perf_counter()
-    load0 = _load()
+    load0 = load_average()
     bad = [a for a in cfg.archs if a not in ARCH_NAMES]
     if bad or not cfg.archs: raise BadInputError(f"unknown entry {bad[0] if bad else '(none)'!r} (choose from {', '.join(ARCH_NAMES)})")
     if not cfg.minutes > 0: raise BadInputError(f"the training budget must be positive, got {cfg.minutes} minutes")
@@ -414,7 +308,7 @@ def compare(cfg:CompareConfig|None=None, pilot:dict|None=None, tracer="auto", pr
         device=str(dev), torch_threads=torch.get_num_threads())
     res["run"] = dict(label=cfg.label, config=cfg.to_dict(), seconds=None, date=datetime.datetime.now().isoformat(timespec="seconds"),
                       machine=f"{platform.machine()} {os.cpu_count()} cpus, {platform.platform(terse=True)}", torch=torch.__version__,
-                      load_average=dict(start=load0, end=_load()),  # other work sharing the CPU
+                      load_average=dict(start=load0, end=load_average()),  # other work sharing the CPU
                       pilot=None if not pilot else dict(folder=pilot["folder"], curves=pilot["curves"], split=pilot["names"]))
     res["source"] = SOURCE
     res = _round(res)
@@ -422,7 +316,7 @@ def compare(cfg:CompareConfig|None=None, pilot:dict|None=None, tracer="auto", pr
     res["run"]["seconds"] = round(time.perf_counter() - t_start, 1)
     return res
 
-# %% ../nbs/10_compare.ipynb #c5ea4f41
+# %% ../nbs/10_compare.ipynb #ae91aeb2
 def _f(v, nd=3): return "–" if v is None else f"{v:.{nd}f}" if isinstance(v, float) else str(v)
 def _l(vs, nd=2): return "–" if vs is None else ", ".join(_f(v, nd) for v in vs)
 def _mean(vs):
@@ -520,7 +414,7 @@ def write_outputs(res:dict, out)->list:
         files.append(out / name)
     return files
 
-# %% ../nbs/10_compare.ipynb #8bdf50b2
+# %% ../nbs/10_compare.ipynb #43e6c0f5
 def _command(out, quick=False, data=None, minutes=None, seed=0, archs=ARCH_NAMES)->str:
     "The `rasterlog compare` command line that makes this run (kept in the record)."
     parts = ["rasterlog compare", "--out", str(out)] + (["--quick"] if quick else []) + (["--data", str(data)] if data else [])

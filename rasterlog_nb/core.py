@@ -45,7 +45,7 @@ class CalibrationError(RasterLogError, ValueError):
 class CheckpointError(RasterLogError):
     "A checkpoint that is corrupt, foreign, or of another architecture or class count."
 
-# %% ../nbs/00_core.ipynb #f54a73b0
+# %% ../nbs/00_core.ipynb #51e38d49
 def _finite(name, v):
     if v is None: return None
     try: v = float(v)
@@ -154,7 +154,7 @@ def curves_table(cols:np.ndarray, # (H, 2) centreline columns (NaN = absent)
     return {"row": rows, "depth": cal.row_to_depth(rows, height), "curve1_col": cols[:, 0], "curve2_col": cols[:, 1],
             "curve1": vals[:, 0], "curve2": vals[:, 1]}
 
-# %% ../nbs/00_core.ipynb #6e9e8f37
+# %% ../nbs/00_core.ipynb #fbd47a58
 def _umask():
     m = os.umask(0); os.umask(m); return m
 
@@ -173,6 +173,7 @@ def atomic_write(path, mode="wb", **kw):
         except OSError: pass
         raise
 
+# %% ../nbs/00_core.ipynb #57c1d37d
 def save_png(arr:np.ndarray, path):
     "Write a uint8 array as PNG, atomically."
     buf = io.BytesIO(); Image.fromarray(np.ascontiguousarray(arr)).save(buf, format="PNG", compress_level=1)
@@ -191,7 +192,7 @@ def check_writable(path, # an output file (or, with `folder`, an output folder) 
     if not os.access(a, os.W_OK | os.X_OK): raise BadInputError(f"{p}: cannot write there ({a} is not writable)")
     return p
 
-# %% ../nbs/00_core.ipynb #b5571276
+# %% ../nbs/00_core.ipynb #7d44283c
 @contextmanager
 def _quiet_pil():
     "Let PIL open images up to `MAX_PIXELS` and keep its warnings (bomb size, corrupt EXIF) off stderr: the outcome is an image or one error."
@@ -223,6 +224,7 @@ def read_image(path)->np.ndarray:
     except Exception as e:  # PIL's decoders raise many kinds on bad bytes (OSError, SyntaxError, struct.error, IndexError, ...)
         raise BadInputError(f"{path}: not a readable image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
+# %% ../nbs/00_core.ipynb #104d7717
 def to_grey(im:Image.Image, path="image")->np.ndarray:
     "Convert a PIL image of any ordinary mode to (H, W) uint8 grey."
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -262,7 +264,7 @@ def read_curves_csv(path)->dict:
             except ValueError: raise BadInputError(f"{path}: data row {i + 1}, {k}: {v[:40]!r} is not a number") from None
     return out
 
-# %% ../nbs/00_core.ipynb #bbfb8306
+# %% ../nbs/00_core.ipynb #099f8e2b
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
 
 def image_files(folder)->list[Path]:
@@ -280,6 +282,7 @@ def expand_inputs(inputs)->list[Path]:
         else: out.append(p)
     return out
 
+# %% ../nbs/00_core.ipynb #199b2545
 def run_batch(paths:list, # input files
               out_for,    # path -> output path
               work,       # (input path, output path) -> None; writes the output (atomically)

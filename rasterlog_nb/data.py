@@ -15,7 +15,7 @@ from .synth import SynthConfig, make_log
 
 # %% auto #0
 __all__ = ['BENCHMARK', 'image_to_tensor', 'mask_to_tensor', 'benchmark_config', 'benchmark_logs', 'broad_config', 'augment',
-           'random_crop', 'SynthDataset', 'list_images', 'check_folder', 'FolderDataset']
+           'random_crop', 'SynthDataset', 'list_images', 'check_folder', 'FolderDataset', 'LogsDataset']
 
 # %% ../nbs/02_data.ipynb #ca834083
 def image_to_tensor(img:np.ndarray)->torch.Tensor:
@@ -98,7 +98,7 @@ class SynthDataset(Dataset):
         if self.aug: img, mask = augment(img, mask, r)
         return image_to_tensor(img), mask_to_tensor(mask)
 
-# %% ../nbs/02_data.ipynb #242ef820
+# %% ../nbs/02_data.ipynb #f8ba7a94
 def list_images(folder)->list[Path]:
     "Image files of `folder/images` (or of `folder` itself), sorted: `core.image_files`, the list every command reads."
     folder = Path(folder)
@@ -129,6 +129,7 @@ def check_folder(folder, min_images:int=1, need_classes:bool=False)->list[Path]:
         raise BadInputError(f"{folder}: class {', '.join(miss)} absent from every mask")
     return imgs
 
+# %% ../nbs/02_data.ipynb #ee527e0e
 class FolderDataset(Dataset):
     "An annotated folder as (image, mask) tensors; `.log(i)` gives the `RasterLog` with truth curves if present."
     def __init__(self, folder, names:list|None=None, crop:tuple|None=None, aug:bool=False, seed:int=0):
@@ -158,5 +159,21 @@ class FolderDataset(Dataset):
         lg = self.log(i); img, mask = lg.image, lg.mask
         r = rng_for(self.seed, self.epoch * len(self) + i, 7)
         if self.crop: img, mask = random_crop(img, mask, self.crop, r)
+        if self.aug: img, mask = augment(img, mask, r)
+        return image_to_tensor(img), mask_to_tensor(mask)
+
+# %% ../nbs/02_data.ipynb #7df3132e
+class LogsDataset(Dataset):
+    "`n` (image, mask) tensor pairs cut from a list of `RasterLog`s: random crops (padded if needed) and augmentation."
+    def __init__(self, logs:list, n:int, crop:tuple|None=None, seed:int=0, aug:bool=True):
+        if not logs: raise BadInputError("no training logs")
+        self.logs, self.n, self.crop, self.seed, self.aug, self.epoch = list(logs), int(n), crop, seed, aug, 0
+    def __len__(self): return self.n
+    def set_epoch(self, epoch:int): self.epoch = epoch
+    def __getitem__(self, i):
+        if not 0 <= i < self.n: raise IndexError(i)
+        lg = self.logs[i % len(self.logs)]; img, mask = lg.image, lg.mask
+        r = rng_for(self.seed, self.epoch * self.n + i, 7)
+        if self.crop: img, mask = random_crop(img, mask, tuple(self.crop), r)
         if self.aug: img, mask = augment(img, mask, r)
         return image_to_tensor(img), mask_to_tensor(mask)

@@ -4,17 +4,18 @@
 
 # %% ../nbs/10a_decide.ipynb #83bea79e
 from __future__ import annotations
-import itertools, math
-from dataclasses import dataclass, field, asdict, fields
-from functools import partial
+import math
+from dataclasses import dataclass, fields
 from typing import Callable
 import numpy as np
+from fastcore.basics import patch
+from .widgets import Widgeted, View, Readout, view_of
 
 # %% auto #0
 __all__ = ['QUESTIONS', 'BOOL_KEYS', 'INT_KEYS', 'KPIS', 'VERDICTS', 'DEFAULT_ANSWERS', 'MANY_OBJECTS', 'MARGIN', 'BUDGET_RATIO',
-           'RULES', 'PRESETS', 'ARCH_FAMILIES', 'validate_answers', 'AnnotationCost', 'annotation_hours',
-           'plot_annotation_cost', 'Rule', 'rule_table_md', 'tally', 'decide', 'DecisionChecklist',
-           'verdict_from_measurements']
+           'RULES', 'PRESETS', 'COUNT_ERROR_THRESHOLD', 'IDENTITY_RULES', 'ARCH_FAMILIES', 'validate_answers',
+           'AnnotationCost', 'annotation_hours', 'plot_annotation_cost', 'Rule', 'rule_table_md', 'tally', 'decide',
+           'count_answers', 'verdict_for_count', 'DecisionChecklist', 'ChecklistView', 'verdict_from_measurements']
 
 # %% ../nbs/10a_decide.ipynb #d1d5a847
 QUESTIONS = {  # answer key -> the question it answers
@@ -229,15 +230,18 @@ def _ctx(a, cost, complexity):
 def _show(a, keys):
     return ", ".join(f"{k}={('yes' if a[k] else 'no') if isinstance(a[k], bool) else a[k]}" for k in keys)
 
+def _reason(a, r, ctx): return f"{_show(a, r.keys)} → {' + '.join(r.votes)} +{r.weight}: {r.why.format(**ctx)}"
+
 def tally(answers:dict, # checklist answers (missing keys take `DEFAULT_ANSWERS`)
           cost:AnnotationCost|None=None, # the annotation cost model the budget rules consult
           complexity:float=0.5,          # boundary complexity for the budget rules, 0 smooth .. 1 jagged
+          rules:list|None=None,          # the rules to apply (`RULES` if None)
          )->dict:
     "Votes per verdict and the rules that fired: `{'semantic': S, 'instance': I, 'panoptic': P, 'fired': [Rule], 'answers': {...}}`."
     a = validate_answers(answers)
     _check_cost_args(1, a["n_classes"], a["objects_per_image"], complexity)
     ctx = _ctx(a, cost, complexity)
-    fired = [r for r in RULES if r.test(ctx)]
+    fired = [r for r in (RULES if rules is None else rules) if r.test(ctx)]
     score = {v: sum(r.weight for r in fired if v in r.votes) for v in ("semantic", "instance", "panoptic")}
     return dict(score, fired=fired, answers=a, ctx=ctx)
 
@@ -263,8 +267,7 @@ def decide(answers:dict, # checklist answers (missing keys take `DEFAULT_ANSWERS
         if P > I: verdict, head = "panoptic", f"panoptic: things to separate and stuff to label (scene_layout=yes), panoptic {P} > {sides}."
         else:     verdict, head = "instance", f"instance: {sides}."
     else:         verdict, head = "semantic", f"semantic: {sides}."
-    reasons = [head] + [f"{_show(a, r.keys)} → {' + '.join(r.votes)} +{r.weight}: {r.why.format(**ctx)}" for r in fired]
-    return verdict, reasons
+    return verdict, [head] + [_reason(a, r, ctx) for r in fired]
 
 # %% ../nbs/10a_decide.ipynb #741917d0
 PRESETS = {
@@ -276,11 +279,39 @@ PRESETS = {
                          n_classes=20, objects_per_image=30, runtime_limit=True, kpi="map"),
 }
 
+# %% ../nbs/10a_decide.ipynb #b06436b3
+COUNT_ERROR_THRESHOLD = 0.05  # connected components may miscount by this much before objects of one class count as touching
+IDENTITY_RULES = ("touch_split", "cc_count", "shared_class", "own_class")  # the rules about telling objects apart
+
+def count_answers(objects_per_image:int, # same-kind objects to tell apart
+                  counting_error:float,  # measured counting error of a semantic map's connected components, 0..1
+                  n_classes:int=3,       # classes, background included (each of the others can name one object)
+                  threshold:float=COUNT_ERROR_THRESHOLD, # tolerated counting error
+                 )->dict:
+    "Checklist answers for objects that must be told apart: same-class objects touch when components miss by more than `threshold`."
+    if isinstance(counting_error, bool) or not isinstance(counting_error, (int, float, np.floating)) or not 0 <= counting_error < math.inf:
+        raise ValueError(f"counting_error must be a number >= 0, got {counting_error!r}")
+    return validate_answers(dict(must_count=True, n_classes=n_classes, objects_per_image=objects_per_image,  # touching needs a shared class
+                                 objects_touch=bool(objects_per_image > n_classes - 1 and counting_error > threshold)))
+
+def verdict_for_count(objects_per_image:int, counting_error:float, n_classes:int=3, threshold:float=COUNT_ERROR_THRESHOLD)->tuple:
+    "`(verdict, reasons)` for objects to tell apart (arguments as `count_answers`): 'instance' when the identity rules vote for it more, else 'semantic'."
+    a = count_answers(objects_per_image, counting_error, n_classes, threshold)
+    t = tally(a, rules=[r for r in RULES if r.name in IDENTITY_RULES])
+    S, I, n_fg = t["semantic"], t["instance"], a["n_classes"] - 1
+    v = "instance" if I > S else "semantic"
+    head = (f"{v}: {objects_per_image} objects, {n_fg} nameable class{'es' * (n_fg != 1)}, connected components off by {100 * counting_error:.1f}% "
+            f"({'>' if counting_error > threshold else '≤'} {100 * threshold:.0f}%{', objects of one class touch' if a['objects_touch'] else ''}): semantic {S} vs instance {I}")
+    return v, [head] + [_reason(a, r, t["ctx"]) for r in t["fired"]]
+
 # %% ../nbs/10a_decide.ipynb #0a59dafa
 _CUSTOM = "(custom)"
 
-class DecisionChecklist:
+class DecisionChecklist(Widgeted):
     "Semantic, instance, panoptic or 'pilot both' from the checklist's answers, with reasons and annotation cost."
+    verdict = Readout("'semantic', 'instance', 'panoptic' or 'pilot both': `decide` on the answers.")
+    estimate = Readout("Annotation minutes per image, hours and cost for `n_images`, semantic and instance.")
+
     def __init__(self,
                  answers:dict|None=None,  # answers over the preset (or the defaults)
                  preset:str|None=None,    # a name in `PRESETS`
@@ -291,7 +322,6 @@ class DecisionChecklist:
         if preset is not None and preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; presets: {', '.join(PRESETS)}")
         _check_cost_args(n_images, 3, 0, complexity)
         self._n_images, self._complexity, self._cost = int(n_images), float(complexity), cost or AnnotationCost()
-        self._widget, self._ctl, self._syncing = None, {}, False
         self._answers = validate_answers(answers or {}, base=PRESETS[preset] if preset else DEFAULT_ANSWERS)
         self._recompute()
 
@@ -321,32 +351,29 @@ class DecisionChecklist:
         if not isinstance(c, AnnotationCost): raise ValueError(f"cost must be an AnnotationCost, got {type(c).__name__}")
         self._cost = c; self._recompute()
 
-    @property
-    def preset(self)->str|None:
-        "The name of the preset the answers equal, if any."
-        return next((k for k, v in PRESETS.items() if v == self._answers), None)
-
-    @property
-    def verdict(self)->str: return self._verdict
-    @property
-    def reasons(self)->list: return list(self._reasons)
-    @property
-    def estimate(self)->dict:
-        "Annotation minutes per image, hours and cost for `n_images`, semantic and instance."
-        return self._estimate
-
     def _recompute(self):
         self._verdict, self._reasons = decide(self._answers, self._cost, self._complexity)
         a = self._answers
         self._estimate = self._cost.estimate(self._n_images, a["n_classes"], a["objects_per_image"], self._complexity)
-        if self._widget is not None: self._push()
+        self.notify(verdict=self._verdict)
 
-    def to_dict(self)->dict:
-        "Plain data: answers, verdict, reasons and the cost estimate (for reports and compare.json)."
-        return dict(answers=self.answers, verdict=self.verdict, reasons=list(self.reasons),
-                    estimate=dict(n_images=self._n_images, complexity=self._complexity, **self.estimate))
+# %% ../nbs/10a_decide.ipynb #3770a3ef
+@patch(as_prop=True)
+def preset(self:DecisionChecklist)->str|None:
+    "The name of the preset the answers equal, if any."
+    return next((k for k, v in PRESETS.items() if v == self._answers), None)
 
-    def __repr__(self): return f"DecisionChecklist(verdict={self.verdict!r}, preset={self.preset!r})"
+@patch(as_prop=True)
+def reasons(self:DecisionChecklist)->list: return list(self._reasons)
+
+@patch
+def to_dict(self:DecisionChecklist)->dict:
+    "Plain data: answers, verdict, reasons and the cost estimate (for reports and compare.json)."
+    return dict(answers=self.answers, verdict=self.verdict, reasons=list(self.reasons),
+                estimate=dict(n_images=self._n_images, complexity=self._complexity, **self.estimate))
+
+@patch
+def __repr__(self:DecisionChecklist): return f"DecisionChecklist(verdict={self.verdict!r}, preset={self.preset!r})"
 
 # %% ../nbs/10a_decide.ipynb #246d9783
 def _estimate_html(est:dict, n_images:int, rate:float)->str:
@@ -361,63 +388,46 @@ def _verdict_html(verdict:str, reasons:list, error:str="")->str:
     items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons[1:])
     return f"{err}<h3 style='margin:4px 0'>Verdict: {verdict}</h3><p>{html.escape(reasons[0])}</p><ul>{items}</ul>"
 
-def _build_widget(self):
-    import ipywidgets as W
-    wide, lab = W.Layout(width="auto"), {"description_width": "initial"}
-    ctl = {k: W.Checkbox(value=self._answers[k], description=QUESTIONS[k], indent=False, layout=wide) for k in BOOL_KEYS}
-    ctl["n_classes"] = W.BoundedIntText(value=self._answers["n_classes"], min=2, max=100_000, description=QUESTIONS["n_classes"], style=lab)
-    ctl["objects_per_image"] = W.BoundedIntText(value=self._answers["objects_per_image"], min=0, max=10**7,
-                                                description=QUESTIONS["objects_per_image"], style=lab)
-    ctl["kpi"] = W.Dropdown(options=[("mIoU", "miou"), ("mask mAP", "map")], value=self._answers["kpi"], description=QUESTIONS["kpi"], style=lab)
-    self._ctl = ctl
-    self._preset_w = W.Dropdown(options=[_CUSTOM, *PRESETS], value=self.preset or _CUSTOM, description="preset", style=lab)
-    self._n_images_w = W.BoundedIntText(value=self._n_images, min=0, max=10**9, description="images to annotate", style=lab)
-    self._complexity_w = W.FloatSlider(value=self._complexity, min=0, max=1, step=0.05, description="boundary complexity", style=lab)
-    self._verdict_w, self._estimate_w = W.HTML(), W.HTML()
-    for k, w in ctl.items(): w.observe(partial(self._on_answer, k), names="value")
-    self._preset_w.observe(self._on_preset, names="value")
-    self._n_images_w.observe(partial(self._on_setting, "n_images"), names="value")
-    self._complexity_w.observe(partial(self._on_setting, "complexity"), names="value")
-    q = [ctl[k] for k in ("must_count", "objects_touch", "must_track", "scene_layout", "fixed_small_classes",
-                          "n_classes", "objects_per_image", "annotation_bound", "runtime_limit", "kpi")]
-    self._widget = W.VBox([self._preset_w, W.HBox([W.VBox(q, layout=W.Layout(width="55%")),
-                                                   W.VBox([self._verdict_w], layout=W.Layout(width="45%"))]),
-                           W.HBox([self._n_images_w, self._complexity_w]), self._estimate_w])
-    self._push()
-    return self._widget
+@view_of(DecisionChecklist)
+class ChecklistView(View):
+    "The checklist's view: one control per question, a preset menu, the images to annotate, the verdict and the estimate."
+    def __init__(self, c:DecisionChecklist):
+        import ipywidgets as W
+        super().__init__(c)
+        wide, lab, a = W.Layout(width="auto"), {"description_width": "initial"}, c.answers
+        ctl = {k: W.Checkbox(value=a[k], description=QUESTIONS[k], indent=False, layout=wide) for k in BOOL_KEYS}
+        ctl["n_classes"] = W.BoundedIntText(value=a["n_classes"], min=2, max=100_000, description=QUESTIONS["n_classes"], style=lab)
+        ctl["objects_per_image"] = W.BoundedIntText(value=a["objects_per_image"], min=0, max=10**7, description=QUESTIONS["objects_per_image"], style=lab)
+        ctl["kpi"] = W.Dropdown(options=[("mIoU", "miou"), ("mask mAP", "map")], value=a["kpi"], description=QUESTIONS["kpi"], style=lab)
+        self.ctl = {k: self.link(w, lambda v, k=k: setattr(c, "answers", {k: v})) for k, w in ctl.items()}
+        self.preset_menu = W.Dropdown(options=[_CUSTOM, *PRESETS], value=c.preset or _CUSTOM, description="preset", style=lab)
+        self.n_images_box = W.BoundedIntText(value=c.n_images, min=0, max=10**9, description="images to annotate", style=lab)
+        self.complexity_slider = W.FloatSlider(value=c.complexity, min=0, max=1, step=0.05, description="boundary complexity", style=lab)
+        self.link(self.preset_menu, lambda v: setattr(c, "answers", PRESETS[v]) if v in PRESETS else None)
+        self.link(self.n_images_box, lambda v: setattr(c, "n_images", v)); self.link(self.complexity_slider, lambda v: setattr(c, "complexity", v))
+        self.verdict_html, self.estimate_html = W.HTML(), W.HTML()
+        self.widget = W.VBox([self.preset_menu, W.HBox([W.VBox([self.ctl[k] for k in QUESTIONS], layout=W.Layout(width="55%")),
+                                                        W.VBox([self.verdict_html], layout=W.Layout(width="45%"))]),
+                              W.HBox([self.n_images_box, self.complexity_slider]), self.estimate_html, self.out])
+        self.update()
 
-def _push(self, error:str=""):
-    "State -> controls and readouts (guarded so the controls' callbacks do not write back)."
-    self._syncing = True
-    try:
-        for k, w in self._ctl.items():
-            if w.value != self._answers[k]: w.value = self._answers[k]
-        self._preset_w.value = self.preset or _CUSTOM
-        self._n_images_w.value, self._complexity_w.value = self._n_images, self._complexity
-        self._verdict_w.value = _verdict_html(self.verdict, self.reasons, error)
-        self._estimate_w.value = _estimate_html(self.estimate, self._n_images, self._cost.hourly_rate)
-    finally: self._syncing = False
+# %% ../nbs/10a_decide.ipynb #1a92fbf8
+@patch
+def refused(self:ChecklistView, e:Exception)->bool:
+    "An answer the checklist refuses puts the controls back and says why in the readout (not in the browser's console)."
+    if not isinstance(e, ValueError): return False
+    self.update(error=str(e)); return True
 
-def _guarded(self, f):
-    if self._syncing: return
-    try: f()
-    except ValueError as e: self._push(error=str(e))  # put the controls back to the state, say why
-
-def _on_answer(self, key, change): self._guarded(lambda: setattr(self, "answers", {key: change["new"]}))
-def _on_preset(self, change):
-    if change["new"] in PRESETS: self._guarded(lambda: setattr(self, "answers", PRESETS[change["new"]]))
-def _on_setting(self, name, change): self._guarded(lambda: setattr(self, name, change["new"]))
-
-def _widget_prop(self):
-    "The ipywidgets view, built on first access and kept in sync with the state both ways."
-    return self._widget if self._widget is not None else self._build_widget()
-
-def _ipython_display_(self):
-    from IPython.display import display
-    display(self.widget)
-
-for _f in (_build_widget, _push, _guarded, _on_answer, _on_preset, _on_setting, _ipython_display_): setattr(DecisionChecklist, _f.__name__, _f)
-DecisionChecklist.widget = property(_widget_prop)
+@patch
+def update(self:ChecklistView, error:str=""):
+    "State -> controls and readouts (the controls' callbacks do not write back meanwhile)."
+    c, a = self.state, self.state.answers
+    with self.syncing():
+        for k, w in self.ctl.items(): w.value = a[k]
+        self.preset_menu.value = c.preset or _CUSTOM
+        self.n_images_box.value, self.complexity_slider.value = c.n_images, c.complexity
+    self.verdict_html.value = _verdict_html(c.verdict, c.reasons, error)
+    self.estimate_html.value = _estimate_html(c.estimate, c.n_images, c.cost.hourly_rate)
 
 # %% ../nbs/10a_decide.ipynb #8a6a5c82
 ARCH_FAMILIES = {"unet": "semantic", "semantic": "semantic", "veernet": "semantic", "binary": "semantic",

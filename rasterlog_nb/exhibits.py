@@ -4,21 +4,25 @@
 
 # %% ../nbs/08_exhibits.ipynb #2e32fe02
 from __future__ import annotations
-import html, io, math, os
+import html, math
 from dataclasses import replace
 from functools import lru_cache
 import numpy as np
 from scipy import ndimage
+from fastcore.basics import patch
 from .core import CLASSES, BadInputError
-from .synth import SynthConfig, make_log, curve_boxes, box_iou
-from .metrics import confusion_matrix, iou_f1
-from .decide import annotation_hours
+from .synth import SynthConfig, make_log
+from .metrics import confusion_matrix, iou_f1, curve_boxes, box_iou
+from .registry import resolve_model
+from .decide import COUNT_ERROR_THRESHOLD, annotation_hours, verdict_for_count
+from .widgets import C1, C2, Widgeted, View, Readout, view_of, iou_text, label_rgba
+from .widgets import bare_figure, new_figure, figure_widget, refresh, show_scan, show_boxes, move_boxes, show_labels, show_instances
 
 # %% auto #0
-__all__ = ['C1', 'C2', 'KINDS', 'COUNT_RANGE', 'NAMED_CLASSES', 'COUNT_ERROR_THRESHOLD', 'COUNT_GRID', 'SCENE_SHAPE',
-           'box_overlap', 'detections', 'detections_to_mask', 'SeparationExhibit', 'snapshot', 'separation_gallery',
-           'separation_sweep', 'plot_separation_sweep', 'count_scene', 'count_components', 'counting_error',
-           'counting_error_curve', 'count_verdict', 'plot_counting_error', 'ObjectCountLever', 'count_gallery']
+__all__ = ['KINDS', 'COUNT_RANGE', 'NAMED_CLASSES', 'COUNT_GRID', 'SCENE_SHAPE', 'box_overlap', 'SeparationExhibit',
+           'SeparationView', 'separation_gallery', 'separation_sweep', 'plot_separation_sweep', 'count_scene',
+           'count_components', 'counting_error', 'counting_error_curve', 'count_verdict', 'plot_counting_error',
+           'ObjectCountLever', 'CountView', 'count_gallery']
 
 # %% ../nbs/08_exhibits.ipynb #e3f467e4
 def box_overlap(a, # (x0, y0, x1, y1) box
@@ -30,62 +34,23 @@ def box_overlap(a, # (x0, y0, x1, y1) box
     return float(iw * ih / small) if small > 0 else 0.0
 
 # %% ../nbs/08_exhibits.ipynb #2611492d
-def _np(x):
-    if x is None: return None
-    if hasattr(x, "detach"): x = x.detach().cpu().numpy()
-    return np.asarray(x)
-
-def detections(out, # what a `.detect(image)` returned: dict, [dict] or (boxes, masks)
-               shape:tuple, # (H, W) of the image
-              )->dict:
-    "Plain-numpy detections: `boxes` (N, 4) x0,y0,x1,y1, `labels` (N,) in {1, 2}, `scores` (N,), `masks` (N, H, W) bool or None."
-    if isinstance(out, (list, tuple)) and len(out) and isinstance(out[0], dict): out = out[0]
-    if isinstance(out, (list, tuple)): out = dict(zip(("boxes", "masks", "labels", "scores"), out))
-    if not isinstance(out, dict) or "boxes" not in out: raise BadInputError("a detector's .detect(image) must return boxes (a dict with 'boxes', or (boxes, masks))")
-    boxes = _np(out["boxes"]).astype(np.float64).reshape(-1, 4)
-    n = len(boxes)
-    labels = _np(out.get("labels"))
-    labels = (np.arange(n) % 2 + 1) if labels is None else labels.astype(np.int64).reshape(-1)
-    scores = _np(out.get("scores"))
-    scores = np.ones(n) if scores is None else scores.astype(np.float64).reshape(-1)
-    masks = _np(out.get("masks"))
-    if masks is not None:
-        if masks.ndim == 4: masks = masks[:, 0]
-        if masks.shape != (n, *shape): raise BadInputError(f"detector masks have shape {masks.shape}, expected {(n, *shape)}")
-        masks = masks > 0.5 if masks.dtype != bool else masks
-    if len(labels) != n or len(scores) != n: raise BadInputError(f"{n} boxes but {len(labels)} labels and {len(scores)} scores")
-    return dict(boxes=boxes, labels=labels, scores=scores, masks=masks)
-
-def detections_to_mask(det:dict, # from `detections`
-                       shape:tuple, # (H, W)
-                       score_min:float=0.5, # detections below this score are dropped
-                      )->np.ndarray:
-    "(H, W) uint8 labels in {0, 1, 2} painted from the masks (or boxes, when there are no masks), highest score on top."
-    out = np.zeros(shape, np.uint8)
-    for k in np.argsort(det["scores"], kind="stable"):
-        if det["scores"][k] < score_min or det["labels"][k] not in (1, 2): continue
-        if det["masks"] is not None: out[det["masks"][k]] = det["labels"][k]
-        else:
-            x0, y0, x1, y1 = det["boxes"][k]
-            out[max(int(math.ceil(y0)), 0):max(int(y1) + 1, 0), max(int(math.ceil(x0)), 0):max(int(x1) + 1, 0)] = det["labels"][k]
-    return out
-
-def _load_model(model):
-    from rasterlog_nb.registry import resolve_model
-    return resolve_model(model)
-
-def _semantic_labels(model, image:np.ndarray)->np.ndarray:
-    "(H, W) labels from a model with the `.proba` face."
+def _predict(model, image:np.ndarray)->tuple:
+    "(labels, detections) of one scan: (H, W) labels in {0, 1, 2} (from `.proba`, else painted from `.detect`) and its detections (or None)."
     import torch
-    from rasterlog_nb import models
-    if isinstance(model, torch.nn.Module): return models.predict(model, image)
-    x = torch.from_numpy(np.asarray(image, np.float32) / 255)[None, None]
-    with torch.inference_mode(): p = _np(model.proba(x))
-    return p[0].argmax(0).astype(np.uint8)
+    from rasterlog_nb import archs, models
+    det = archs.detections(model.detect(image), image.shape) if callable(getattr(model, "detect", None)) else None
+    if isinstance(model, torch.nn.Module) and hasattr(model, "proba"): return models.predict(model, image), det
+    if not hasattr(model, "proba"): return archs.detections_to_mask(det, image.shape), det
+    with torch.inference_mode(): p = torch.as_tensor(model.proba(torch.from_numpy(np.asarray(image, np.float32) / 255)[None, None]))
+    return p[0].argmax(0).cpu().numpy().astype(np.uint8), det
 
 # %% ../nbs/08_exhibits.ipynb #fcab0bba
-class SeparationExhibit:
+class SeparationExhibit(Widgeted):
     "Two curves of one log swept from apart to crossing: their boxes (instance view) beside their per-pixel labels."
+    max_separation = Readout("The band width B: at this separation the two curves' boxes just stop overlapping.")
+    box_iou = Readout("IoU of the two truth curves' boxes at this separation, measured.")
+    overlap = Readout("Share of the smaller truth box inside the other, in %.")
+
     def __init__(self,
                  model=None,          # optional: checkpoint path, "default" (the shipped model), or a model with `.proba` and/or `.detect`
                  seed:int=0,          # generator seed: fixes the curve shapes, ink and defects
@@ -100,263 +65,135 @@ class SeparationExhibit:
         self._cfg = replace(base, height=int(height), width=int(width), band=base.band if band is None else float(band)).check()
         self.seed, self.index = int(seed), int(index)
         far = make_log(self.seed, self.index, replace(self._cfg, separation=float(width)))  # the generator clips to the track
-        p = far.meta["params"]
-        self.band = float(p["band"])
-        self._max = min(self.band, float(p["separation_px"]))  # the boxes stop touching at B (or the widest the track allows)
-        self.model = None if model is None else _load_model(model)
+        p = far.meta["params"]; self.band = float(p["band"])
+        self._max_separation = min(self.band, float(p["separation_px"]))  # the boxes stop touching at B (or the widest the track allows)
+        self.model = None if model is None else resolve_model(model)
         self.prediction = self.class_iou = self.detections = None
-        self._view = None
-        self.separation = self._max if separation is None else separation
-
-    @property
-    def max_separation(self)->float:
-        "The band width B: at this separation the two curves' boxes just stop overlapping."
-        return self._max
+        self.separation = self._max_separation if separation is None else separation
 
     @property
     def separation(self)->float:
-        "Distance in px between the two bands' centres; setting it regenerates the log and every readout."
+        "Distance in px between the two bands' centres; setting it regenerates the log and every readout, then notifies."
         return self._separation
     @separation.setter
     def separation(self, s:float):
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer, np.floating)) or not math.isfinite(s):
-            raise BadInputError(f"separation must be a number of pixels, got {s!r}")
-        s = float(s)
-        if -1e-6 <= s < 0: s = 0.0
-        if self._max < s <= self._max * (1 + 1e-6): s = self._max
-        if not 0 <= s <= self._max: raise BadInputError(f"separation must lie in 0..{self._max:.2f} px (max_separation), got {s:g}")
-        self._separation = s
+        self._separation = self._checked(s)
         self._recompute()
-
-    def _recompute(self):
-        lg = make_log(self.seed, self.index, replace(self._cfg, separation=self._separation))
-        self.log, self.boxes = lg, curve_boxes(lg)
-        self._box_iou, self._overlap = box_iou(*self.boxes), 100 * box_overlap(*self.boxes)
-        if self.model is not None:
-            det = self.model.detect(lg.image) if callable(getattr(self.model, "detect", None)) else None
-            self.detections = None if det is None else detections(det, lg.image.shape)
-            self.prediction = (_semantic_labels(self.model, lg.image) if hasattr(self.model, "proba")
-                               else detections_to_mask(self.detections, lg.image.shape))
-            self.class_iou = iou_f1(confusion_matrix(self.prediction, lg.mask))[0]
-        if self._view is not None: self._view.update()
-
-    @property
-    def box_iou(self)->float:
-        "IoU of the two truth curves' boxes at this separation, measured."
-        return self._box_iou
-
-    @property
-    def overlap(self)->float:
-        "Share of the smaller truth box inside the other, in %."
-        return self._overlap
 
     def to_dict(self)->dict:
         "Plain data: the slider position and what was measured there."
-        d = dict(separation=round(self._separation, 3), max_separation=round(self._max, 3), box_iou=round(self._box_iou, 4),
+        d = dict(separation=round(self._separation, 3), max_separation=round(self._max_separation, 3), box_iou=round(self._box_iou, 4),
                  overlap=round(self._overlap, 2), boxes=np.round(self.boxes, 2).tolist())
         if self.class_iou is not None: d["class_iou"] = [None if v is None else round(v, 4) for v in self.class_iou]
         return d
 
     def __repr__(self):
-        return f"SeparationExhibit(separation={self._separation:.1f}/{self._max:.1f} px, box_iou={self._box_iou:.3f}, overlap={self._overlap:.0f}%)"
+        return f"SeparationExhibit(separation={self._separation:.1f}/{self._max_separation:.1f} px, box_iou={self._box_iou:.3f}, overlap={self._overlap:.0f}%)"
 
-# %% ../nbs/08_exhibits.ipynb #f69eae9b
-C1, C2 = "#d62728", "#1f77b4"  # curve1, curve2: the colours of the label map (`core.mask_cmap`)
+# %% ../nbs/08_exhibits.ipynb #1ac83265
+@patch
+def _checked(self:SeparationExhibit, s)->float:
+    "`s` as a separation in 0..`max_separation` (a rounding error past either end is clipped), or a one-line refusal."
+    if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer, np.floating)) or not math.isfinite(s):
+        raise BadInputError(f"separation must be a number of pixels, got {s!r}")
+    s, top = float(s), self._max_separation
+    s = 0.0 if -1e-6 <= s < 0 else top if top < s <= top * (1 + 1e-6) else s
+    if not 0 <= s <= top: raise BadInputError(f"separation must lie in 0..{top:.2f} px (max_separation), got {s:g}")
+    return s
 
-def _bare_figure(figsize, **kw):
-    "A figure outside pyplot: never displayed by itself, never leaked; shown by `snapshot` or the inline backend."
-    from matplotlib.figure import Figure
-    return Figure(figsize=figsize, **kw)
-
-def _new_figure(figsize):
-    "A live figure on an ipympl canvas (made with interactive mode off, so nothing is displayed), or a bare one elsewhere."
-    import matplotlib
-    if "ipympl" in matplotlib.get_backend() or "widget" in matplotlib.get_backend():
-        import matplotlib.pyplot as plt
-        # not `plt.ioff()`: it also unhooks IPython's display hook, and raises where that hook was never installed
-        was = matplotlib.is_interactive(); matplotlib.interactive(False)
-        try: return plt.figure(figsize=figsize)
-        finally: matplotlib.interactive(was)
-    return _bare_figure(figsize)
-
-def snapshot(fig, # a matplotlib figure (live or static)
-             dpi:int=72, # resolution of the PNG
-             colors:int|None=64, # palette size (small committed outputs); None keeps full colour
-            ):
-    "The figure as a PNG `IPython.display.Image`: a static picture under any backend (a committed output, a report)."
-    from IPython.display import Image
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi)
-    if colors:
-        from PIL import Image as PILImage
-        im = PILImage.open(buf).convert("RGB").quantize(colors=colors, method=PILImage.Quantize.MEDIANCUT, dither=PILImage.Dither.NONE)
-        buf = io.BytesIO(); im.save(buf, format="png", optimize=True)
-    return Image(data=buf.getvalue(), format="png")
-
-def _instance_artists(ax, lg, boxes, label=True):
-    "The scan with both boxes and their intersection; returns the artists to move later."
-    from matplotlib.patches import Rectangle
-    im = ax.imshow(lg.image, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-    from matplotlib.colors import to_rgba
-    rects = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor=to_rgba(c, 0.10), edgecolor=c, lw=1.6, ls=ls))
-             for c, ls in ((C1, "-"), (C2, "--"))]
-    inter = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, hatch="////", edgecolor="#6a3d9a", lw=0))
-    ax.set_xticks([]); ax.set_yticks([])
-    _move_boxes(rects, inter, boxes)
-    return im, rects, inter
-
-def _move_boxes(rects, inter, boxes):
-    for r, (x0, y0, x1, y1) in zip(rects, boxes): r.set_bounds(x0, y0, x1 - x0, y1 - y0)
-    a, b = boxes
-    ix0, iy0, ix1, iy1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
-    inter.set_visible(ix1 > ix0 and iy1 > iy0)
-    if inter.get_visible(): inter.set_bounds(ix0, iy0, ix1 - ix0, iy1 - iy0)
-
-def _labels_artist(ax, labels):
-    from rasterlog_nb.core import mask_cmap
-    im = ax.imshow(labels, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
-    ax.set_xticks([]); ax.set_yticks([])
-    return im
-
-def _iou_text(ious)->str:
-    return " ".join(f"{n} {'n/a' if v is None else f'{v:.2f}'}" for n, v in zip(("bg", "c1", "c2"), ious))
-
-def _instance_title(iou, overlap): return f"instance view: box IoU {iou:.2f}, overlap {overlap:.0f}%"
+@patch
+def _recompute(self:SeparationExhibit):
+    "Regenerate the log at this separation, measure its boxes (and the model's labels), then notify the subscribers."
+    lg = make_log(self.seed, self.index, replace(self._cfg, separation=self._separation))
+    self.log, self.boxes = lg, curve_boxes(lg)
+    self._box_iou, self._overlap = box_iou(*self.boxes), 100 * box_overlap(*self.boxes)
+    if self.model is not None:
+        self.prediction, self.detections = _predict(self.model, lg.image)
+        self.class_iou = iou_f1(confusion_matrix(self.prediction, lg.mask))[0]
+    self.notify(separation=self._separation)
 
 # %% ../nbs/08_exhibits.ipynb #086cda67
-def _figure_widget(fig, toolbar:bool=True):
-    "(widget, png_target): the live ipympl canvas itself, or an Image widget refreshed from PNG under other backends."
-    import ipywidgets as W
-    if isinstance(fig.canvas, W.DOMWidget):
-        c = fig.canvas
-        c.header_visible, c.footer_visible, c.resizable = False, False, False
-        c.toolbar_visible, c.toolbar_position = toolbar, "left"
-        return c, None
-    img = W.Image(format="png")
-    return img, img
-
-def _refresh(fig, png):
-    "Redraw: `draw_idle` on a live canvas; otherwise an Agg render encoded as a quick PNG."
-    if png is None: fig.canvas.draw_idle(); return
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-    c = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    c.draw()
-    buf = io.BytesIO(); Image.fromarray(np.asarray(c.buffer_rgba())[..., :3]).save(buf, format="png", compress_level=1)
-    png.value = buf.getvalue()
-
-class _SeparationView:
+@view_of(SeparationExhibit)
+class SeparationView(View):
     "The thin view of a `SeparationExhibit`: slider, readout, figure; holds `.widget`."
     def __init__(self, ex:SeparationExhibit):
         import ipywidgets as W
-        self.ex, self._syncing = ex, False
-        lg, has_model = ex.log, ex.model is not None
-        n = 3 if has_model else 2
+        super().__init__(ex)
+        lg, n = ex.log, 2 + (ex.model is not None)
         h, w = lg.image.shape
-        self.fig = _new_figure((2.6 * n, 2.6 * h / w + 0.5))
-        axs = self.fig.subplots(1, n, squeeze=False)[0]
-        self.axs = axs
-        self.im, self.rects, self.inter = _instance_artists(axs[0], lg, ex.boxes)
-        self.lab = _labels_artist(axs[1], lg.mask)
+        self.fig = new_figure((2.6 * n, 2.6 * h / w + 0.5))
+        self.axs = axs = self.fig.subplots(1, n, squeeze=False)[0]
+        self.im, (self.rects, self.inter) = show_scan(axs[0], lg.image), show_boxes(axs[0], ex.boxes)
+        self.lab = show_labels(axs[1], lg.mask)
         axs[1].set_title("per-pixel view: 3-class labels", fontsize=8)
-        self.pred = _labels_artist(axs[2], ex.prediction) if has_model else None
-        self.det_boxes, self.det_tint = [], None
-        if ex.detections is not None:
-            self.det_tint = axs[0].imshow(np.zeros((h, w, 4)), interpolation="nearest")
+        self.pred = show_labels(axs[2], ex.prediction) if n == 3 else None
+        self.det_boxes, self.det_tint = [], (axs[0].imshow(np.zeros((h, w, 4)), interpolation="nearest") if ex.detections is not None else None)
         self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9, wspace=0.04)
-        self.canvas, self.png = _figure_widget(self.fig)
-        self.slider = W.FloatSlider(value=ex.separation, min=0.0, max=ex.max_separation, step=ex.max_separation / 200,
-                                    description="separation (px)", readout_format=".1f", continuous_update=True,
-                                    style={"description_width": "initial"}, layout=W.Layout(width="420px"))
-        self.readout, self.out = W.HTML(), W.Output()
-        self.slider.observe(self._on_slider, names="value")
+        self.canvas, self.png = figure_widget(self.fig)
+        self.slider = self.link(W.FloatSlider(value=ex.separation, min=0.0, max=ex.max_separation, step=ex.max_separation / 200,
+                                              description="separation (px)", readout_format=".1f", continuous_update=True,
+                                              style={"description_width": "initial"}, layout=W.Layout(width="420px")),
+                                lambda s: setattr(ex, "separation", s))
+        self.readout = W.HTML()  # filled by `update`
         self.widget = W.VBox([W.HBox([self.slider, W.HTML("&nbsp;← drag left: the curves close in and cross")]),
                               self.readout, self.canvas, self.out])
         self.update()
 
-    def _on_slider(self, change):
-        if self._syncing: return
-        with self.out: self.ex.separation = change["new"]
+# %% ../nbs/08_exhibits.ipynb #851e0640
+@patch
+def update(self:SeparationView):
+    "State -> slider, readout and artists, then one redraw."
+    ex = self.state
+    with self.syncing():
+        if self.slider.value != ex.separation: self.slider.value = ex.separation
+    self.im.set_data(ex.log.image)
+    move_boxes(self.rects, self.inter, ex.boxes)
+    self.axs[0].set_title(f"instance view: box IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=8)
+    self.lab.set_data(ex.log.mask)
+    if self.pred is not None:
+        self.pred.set_data(ex.prediction)
+        self.axs[2].set_title(f"model: IoU {iou_text(ex.class_iou)}", fontsize=8)
+    if self.det_tint is not None and ex.detections is not None: self._draw_detections(ex.detections)
+    self.readout.value = _separation_html(ex)
+    refresh(self.fig, self.png)
 
-    def _draw_detections(self, det):
-        from matplotlib.patches import Rectangle
-        for r in self.det_boxes: r.remove()
-        self.det_boxes = [self.axs[0].add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="k", lw=1.2, ls=(0, (4, 2))))
-                          for x0, y0, x1, y1 in det["boxes"]]
-        tint = np.zeros((*self.ex.log.image.shape, 4))
-        if det["masks"] is not None:
-            for k in np.argsort(det["scores"], kind="stable"):
-                tint[det["masks"][k]] = (*_hex_rgb(C1 if det["labels"][k] == 1 else C2), 0.35)
-        self.det_tint.set_data(tint)
-
-    def update(self):
-        "State -> slider, readout and artists, then one redraw."
-        ex = self.ex
-        self._syncing = True
-        try:
-            if self.slider.value != ex.separation: self.slider.value = ex.separation
-        finally: self._syncing = False
-        self.im.set_data(ex.log.image)
-        _move_boxes(self.rects, self.inter, ex.boxes)
-        self.axs[0].set_title(_instance_title(ex.box_iou, ex.overlap), fontsize=8)
-        self.lab.set_data(ex.log.mask)
-        if self.pred is not None:
-            self.pred.set_data(ex.prediction)
-            self.axs[2].set_title(f"model: IoU {_iou_text(ex.class_iou)}", fontsize=8)
-        if self.det_tint is not None and ex.detections is not None: self._draw_detections(ex.detections)
-        self.readout.value = _separation_html(ex)
-        _refresh(self.fig, self.png)
-
-def _hex_rgb(c): return tuple(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))
+@patch
+def _draw_detections(self:SeparationView, det):
+    "A detector's boxes dashed in black over the scan, its masks tinted in their class colours (highest score on top)."
+    from matplotlib.patches import Rectangle
+    from rasterlog_nb.archs import detections_to_mask
+    for r in self.det_boxes: r.remove()
+    self.det_boxes = [self.axs[0].add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="k", lw=1.2, ls=(0, (4, 2))))
+                      for x0, y0, x1, y1 in det["boxes"]]
+    shape = self.state.log.image.shape
+    self.det_tint.set_data(label_rgba(np.zeros(shape, np.uint8) if det["masks"] is None else detections_to_mask(det, shape, -np.inf), 0.35))
 
 def _separation_html(ex)->str:
     s = (f"<b>separation</b> {ex.separation:.1f} px of {ex.max_separation:.1f} (band width B) &nbsp;·&nbsp; "
          f"<b>box IoU</b> {ex.box_iou:.2f} &nbsp;·&nbsp; <b>overlap</b> {ex.overlap:.0f}% of the smaller box")
-    if ex.class_iou is not None: s += f" &nbsp;·&nbsp; <b>model per-class IoU</b> {html.escape(_iou_text(ex.class_iou))}"
+    if ex.class_iou is not None: s += f" &nbsp;·&nbsp; <b>model per-class IoU</b> {html.escape(iou_text(ex.class_iou))}"
     if ex.detections is not None: s += f" &nbsp;·&nbsp; {len(ex.detections['boxes'])} detected boxes"
     return s
 
-def _ensure_view(self):
-    if self._view is None: self._view = _SeparationView(self)
-    return self._view
-
-def _widget(self):
-    "The ipywidgets view (slider, readout, figure), built on first access and kept in sync both ways."
-    return self._ensure_view().widget
-
-def _figure(self):
-    "The exhibit's matplotlib figure (built with the widget)."
-    return self._ensure_view().fig
-
-def _ipython_display_(self):
-    from IPython.display import display
-    display(self.widget)
-
-SeparationExhibit._ensure_view, SeparationExhibit._ipython_display_ = _ensure_view, _ipython_display_
-SeparationExhibit.widget, SeparationExhibit.figure = property(_widget), property(_figure)
-
 # %% ../nbs/08_exhibits.ipynb #114e8113
-def separation_gallery(fractions=(1.0, 0.5, 0.0), # slider positions as fractions of `max_separation`
-                       **kw, # passed to `SeparationExhibit`
-                      ):
-    "A static figure: the instance view above the per-pixel view at a few separations."
+def separation_gallery(fractions=(1.0, 0.5, 0.0), **kw):
+    "A static figure: the instance view above the per-pixel view at a few separations (`fractions` of `max_separation`; `kw` to `SeparationExhibit`)."
     ex = SeparationExhibit(**kw)
     n = len(fractions); h, w = ex.log.image.shape
-    fig = _bare_figure((2.2 * n, 2 * 2.2 * h / w + 0.4))
+    fig = bare_figure((2.2 * n, 2 * 2.2 * h / w + 0.4))
     axs = fig.subplots(2, n, squeeze=False)
     for j, f in enumerate(fractions):
         ex.separation = ex.max_separation * f
-        _instance_artists(axs[0, j], ex.log, ex.boxes)
+        show_scan(axs[0, j], ex.log.image); show_boxes(axs[0, j], ex.boxes)
         axs[0, j].set_title(f"sep {ex.separation:.0f} px\nbox IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=8)
-        _labels_artist(axs[1, j], ex.log.mask)
+        show_labels(axs[1, j], ex.log.mask)
     axs[1, 0].set_ylabel("per-pixel labels", fontsize=8); axs[0, 0].set_ylabel("boxes", fontsize=8)
     fig.tight_layout(pad=0.3)
     return fig
 
 # %% ../nbs/08_exhibits.ipynb #093ed8ff
-def separation_sweep(n:int=21, # separations from max_separation down to 0
-                     **kw, # passed to `SeparationExhibit` (model=... adds the model's per-class IoU)
-                    )->dict:
-    "Box IoU, overlap % and (with a model) per-class IoU at `n` separations from B to 0, as plain lists."
+def separation_sweep(n:int=21, **kw)->dict:
+    "Box IoU, overlap % and (with `model=` among the `SeparationExhibit` arguments `kw`) per-class IoU at `n` separations from B to 0, as plain lists."
     ex = SeparationExhibit(**kw)
     out = dict(band=ex.max_separation, separation=[], box_iou=[], overlap=[], formula=[], class_iou=[])
     for s in np.linspace(ex.max_separation, 0, n):
@@ -369,7 +206,7 @@ def separation_sweep(n:int=21, # separations from max_separation down to 0
 
 def plot_separation_sweep(sweep:dict, ax=None):
     "Box IoU and overlap against separation, the separation axis running from apart (left) to crossing (right)."
-    if ax is None: ax = _bare_figure((6, 3.2), layout="constrained").subplots()
+    if ax is None: ax = bare_figure((6, 3.2), layout="constrained").subplots()
     s = np.asarray(sweep["separation"]); B = sweep["band"]
     ax.plot(s, sweep["box_iou"], "o-", color="#6a3d9a", ms=3, label="box IoU (measured)")
     ax.plot(s, sweep["formula"], ":", color="k", lw=1, label="(B − s)/(B + s)")
@@ -388,10 +225,8 @@ def plot_separation_sweep(sweep:dict, ax=None):
 KINDS = ("curves", "grains")
 COUNT_RANGE = (2, 500)        # the lever's range of objects per image
 NAMED_CLASSES = 2             # objects that can be told apart by class alone (curve1 solid, curve2 dashed)
-COUNT_ERROR_THRESHOLD = 0.05  # connected components may miscount by this much before instances are needed
 COUNT_GRID = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500)  # the measured error curve
 SCENE_SHAPE = (192, 160)      # (H, W) of a generated scene
-_S8 = np.ones((3, 3), bool)
 
 def _fill_spans(shape, rows, lo, hi, ids)->np.ndarray:
     "Paint column spans lo..hi (inclusive) of `rows` with `ids` into an int16 map, later ids on top."
@@ -431,6 +266,7 @@ def _grains_scene(n, rng, shape, r=(3.5, 7.0)):
     out[py[inside], px[inside]] = np.broadcast_to(np.arange(1, n + 1, dtype=np.int16)[:, None, None], inside.shape)[inside]
     return out
 
+# %% ../nbs/08_exhibits.ipynb #ac8466a7
 def _check_count(n)->int:
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.integer, np.floating)) or not math.isfinite(n) or n != int(n):
         raise BadInputError(f"count must be a whole number of objects, got {n!r}")
@@ -458,8 +294,9 @@ def count_scene(n:int, # objects in the scene (2..500)
 
 def count_components(semantic:np.ndarray)->int:
     "How many objects connected components (8-connected) find in a semantic (foreground) map."
-    return int(ndimage.label(np.asarray(semantic) > 0, _S8)[1])
+    return int(ndimage.label(np.asarray(semantic) > 0, np.ones((3, 3), bool))[1])  # 8-connected
 
+# %% ../nbs/08_exhibits.ipynb #f8156920
 @lru_cache(maxsize=4096)
 def _measure(n, kind, seed, n_scenes):
     comps = tuple(count_components(_scene(n, kind, seed, k)) for k in range(n_scenes))
@@ -474,27 +311,17 @@ def counting_error_curve(kind:str="curves", counts=COUNT_GRID, seed:int=0, n_sce
     "`{'count': [...], 'error': [...]}`: measured counting error over a grid of counts."
     return dict(kind=kind, count=list(counts), error=[counting_error(n, kind, seed, n_scenes)["error"] for n in counts])
 
-def count_verdict(count:int, # same-kind objects to tell apart
-                  error:float, # measured counting error of connected components at that count
-                  named_classes:int=NAMED_CLASSES, # objects that can be told apart by class alone
-                  threshold:float=COUNT_ERROR_THRESHOLD, # tolerated counting error
-                 )->tuple:
-    "`(verdict, reason)`: 'semantic' while classes or components tell the objects apart, else 'instance'."
-    if count <= named_classes:
-        return "semantic", (f"{count} objects ≤ {named_classes} nameable classes: each object is a class of its own "
-                            f"(curve1 solid, curve2 dashed), so the class is the identity and a per-pixel model separates them")
-    if error <= threshold:
-        return "semantic", (f"{count} same-kind objects, but connected components of the semantic map count them "
-                            f"within {100 * error:.1f}% ≤ {100 * threshold:.0f}%: semantic + components suffices")
-    return "instance", (f"{count} same-kind objects > {named_classes} nameable classes, and connected components "
-                        f"miss by {100 * error:.0f}% > {100 * threshold:.0f}% (objects touch or cross): each needs its own mask")
+def count_verdict(count:int, error:float, named_classes:int=NAMED_CLASSES, threshold:float=COUNT_ERROR_THRESHOLD)->tuple:
+    "`(verdict, reason)` for `count` objects, a measured counting `error` and `named_classes` nameable classes: `decide.verdict_for_count`'s."
+    v, reasons = verdict_for_count(int(count), float(error), n_classes=int(named_classes) + 1, threshold=threshold)
+    return v, "; ".join(reasons)
 
 # %% ../nbs/08_exhibits.ipynb #485ce434
 def plot_counting_error(curves:list|None=None, # from `counting_error_curve`; both kinds if None
                         threshold:float=COUNT_ERROR_THRESHOLD, named_classes:int=NAMED_CLASSES, ax=None):
     "Counting error of connected components against the number of objects, with the rule's threshold."
     if curves is None: curves = [counting_error_curve(k) for k in KINDS]
-    if ax is None: ax = _bare_figure((6, 3.2), layout="constrained").subplots()
+    if ax is None: ax = bare_figure((6, 3.2), layout="constrained").subplots()
     for c, col in zip(curves, ("#6a3d9a", "#8c564b")):
         ax.plot(c["count"], 100 * np.asarray(c["error"]), "o-", ms=3, color=col, label=f"{c['kind']}: measured")
     _count_axes(ax, threshold, named_classes)
@@ -515,8 +342,16 @@ def _count_axes(ax, threshold, named_classes):
     ax.grid(alpha=0.3)
 
 # %% ../nbs/08_exhibits.ipynb #3ab7fdef
-class ObjectCountLever:
+class ObjectCountLever(Widgeted):
     "How many same-kind objects must be told apart: the measured counting error of a semantic map, and the verdict."
+    verdict = Readout("'semantic' or 'instance' at this count (`count_verdict`).")
+    reason = Readout("Why: the rules of `decide` that fired, after the measured figures.")
+    error = Readout("Measured counting error of connected components at this count, 0..1 (mean over `n_scenes` scenes).")
+    hours = Readout("`decide.annotation_hours` for `n_images` images at this count: semantic vs instance.")
+    instance = Readout("The shown scene's instance labelling (H, W), read-only: 0 background, 1..count the objects.")
+    components = Readout("Connected components found in each measured scene (a list).")
+    semantic = Readout("The shown scene's semantic map, read-only: one class per object while they can be named, else one class for all.")
+
     def __init__(self,
                  seed:int=0,          # seed of the generated scenes
                  kind:str="curves",   # "curves" or "grains" (grains/vugs)
@@ -530,7 +365,6 @@ class ObjectCountLever:
         if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) or n_images < 0: raise BadInputError(f"n_images must be a whole number >= 0, got {n_images!r}")
         if not 1 <= int(n_scenes) <= 64: raise BadInputError(f"n_scenes must lie in 1..64, got {n_scenes!r}")
         self.n_images, self.n_scenes, self.named_classes, self.threshold = int(n_images), int(n_scenes), int(named_classes), float(threshold)
-        self._view = None
         self._count = _check_count(count)
         self._recompute()
 
@@ -550,55 +384,31 @@ class ObjectCountLever:
 
     def _recompute(self):
         n, kind = self._count, self._kind
-        self._instance = _scene(n, kind, self.seed, 0)
+        self._instance = _scene(n, kind, self.seed, 0)  # cached, read-only
+        self._semantic = (self._instance if n <= self.named_classes else self._instance > 0).astype(np.uint8)
+        self._semantic.flags.writeable = False
         m = counting_error(n, kind, self.seed, self.n_scenes)
         self._error, self._components = m["error"], m["components"]
         self._verdict, self._reason = count_verdict(n, self._error, self.named_classes, self.threshold)
-        nc = n + 1 if n <= self.named_classes else 2  # named: one class per object; else background + the kind
-        self._hours = annotation_hours(self.n_images, n, n_classes=nc)
-        if self._view is not None: self._view.update()
+        self._hours = annotation_hours(self.n_images, n, n_classes=n + 1 if n <= self.named_classes else 2)  # named: a class per object
+        self.notify(count=n, kind=kind)
 
-    @property
-    def verdict(self)->str: return self._verdict
-    @property
-    def reason(self)->str: return self._reason
-    @property
-    def error(self)->float:
-        "Measured counting error of connected components at this count, 0..1 (mean over `n_scenes` scenes)."
-        return self._error
-    @property
-    def components(self)->list: return list(self._components)
-    @property
-    def hours(self)->dict:
-        "`decide.annotation_hours` for `n_images` images at this count: semantic vs instance."
-        return self._hours
-    @property
-    def instance(self)->np.ndarray:
-        "The shown scene's instance labelling (H, W): 0 background, 1..count the objects."
-        return self._instance.copy()
-    @property
-    def semantic(self)->np.ndarray:
-        "The shown scene's semantic map: one class per object while they can be named, else one class for all."
-        m = self._instance
-        return m.astype(np.uint8) if self._count <= self.named_classes else (m > 0).astype(np.uint8)
+# %% ../nbs/08_exhibits.ipynb #ad9c27bf
+@patch
+def error_curve(self:ObjectCountLever)->dict:
+    "The measured error over `COUNT_GRID` for this kind (cached once measured)."
+    return counting_error_curve(self._kind, COUNT_GRID, self.seed, self.n_scenes)
 
-    def error_curve(self)->dict:
-        "The measured error over `COUNT_GRID` for this kind (cached once measured)."
-        return counting_error_curve(self._kind, COUNT_GRID, self.seed, self.n_scenes)
+@patch
+def to_dict(self:ObjectCountLever)->dict:
+    "Plain data: count, kind, measured error, verdict and reason, annotation estimate."
+    return dict(count=self._count, kind=self._kind, error=round(self._error, 4), components=self.components,
+                verdict=self._verdict, reason=self._reason, n_images=self.n_images, hours=self._hours)
 
-    def to_dict(self)->dict:
-        "Plain data: count, kind, measured error, verdict and reason, annotation estimate."
-        return dict(count=self._count, kind=self._kind, error=round(self._error, 4), components=self.components,
-                    verdict=self._verdict, reason=self._reason, n_images=self.n_images, hours=self._hours)
-
-    def __repr__(self): return f"ObjectCountLever(count={self._count}, kind={self._kind!r}, error={self._error:.2f}, verdict={self._verdict!r})"
+@patch
+def __repr__(self:ObjectCountLever): return f"ObjectCountLever(count={self._count}, kind={self._kind!r}, error={self._error:.2f}, verdict={self._verdict!r})"
 
 # %% ../nbs/08_exhibits.ipynb #e1515239
-def _instance_cmap(n=COUNT_RANGE[1]):
-    from matplotlib.colors import ListedColormap
-    rng = np.random.default_rng(7)
-    return ListedColormap(np.vstack([[0.97, 0.96, 0.93], rng.uniform(0.05, 0.8, (n, 3))]))
-
 def _components_text(lev)->str:
     "What the shown scene's semantic map says about the count."
     k = lev.components[0]; cc = f"{k} component{'s' * (k != 1)}"
@@ -614,80 +424,64 @@ def _count_html(lev)->str:
             f"<b>Annotation for {lev.n_images} images</b> (decide.annotation_hours)"
             f"<table><tr><th></th><th>min/image</th><th>hours</th></tr>{rows}</table>")
 
-class _CountView:
-    "The thin view of an `ObjectCountLever`; holds `.widget`."
+# %% ../nbs/08_exhibits.ipynb #f6dd974b
+@view_of(ObjectCountLever)
+class CountView(View):
+    "The thin view of an `ObjectCountLever`: slider, kind, readout and three panels; holds `.widget`."
     def __init__(self, lev:ObjectCountLever):
         import ipywidgets as W
-        from rasterlog_nb.core import mask_cmap
-        self.lev, self._syncing = lev, False
-        self.fig = _new_figure((9.6, 3.4))
+        super().__init__(lev)
+        self.fig = new_figure((9.6, 3.4))
         gs = self.fig.add_gridspec(1, 3, width_ratios=(1, 1, 1.7))
         self.axs = [self.fig.add_subplot(gs[0, i]) for i in range(3)]
-        self.sem = self.axs[0].imshow(lev.semantic, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
-        self.ins = self.axs[1].imshow(lev.instance, cmap=_instance_cmap(), vmin=0, vmax=COUNT_RANGE[1], interpolation="nearest")
-        for a in self.axs[:2]: a.set_xticks([]); a.set_yticks([])
+        self.sem = show_labels(self.axs[0], lev.semantic)
+        self.ins = show_instances(self.axs[1], lev.instance, COUNT_RANGE[1])
         ax = self.axs[2]
         self.curve, = ax.plot([], [], "o-", ms=3, color="#6a3d9a", label="measured")
         self.mark, = ax.plot([], [], "o", ms=9, mfc="none", mec="k", mew=1.5, label="this count")
         _count_axes(ax, lev.threshold, lev.named_classes); ax.legend(fontsize=7, loc="lower right")
         ax.title.set_fontsize(8)
         self.fig.subplots_adjust(left=0.01, right=0.98, bottom=0.15, top=0.88, wspace=0.22)
-        self.canvas, self.png = _figure_widget(self.fig)
-        self.slider = W.FloatLogSlider(value=lev.count, base=10, min=math.log10(COUNT_RANGE[0]), max=math.log10(COUNT_RANGE[1]),
-                                       step=0.01, description="objects", readout_format=".0f", layout=W.Layout(width="420px"))
-        self.kind = W.ToggleButtons(options=KINDS, value=lev.kind, description="kind")
-        self.kind.style.button_width = "70px"
-        self.readout, self.out = W.HTML(), W.Output()
-        self.slider.observe(self._on_slider, names="value"); self.kind.observe(self._on_kind, names="value")
+        self.canvas, self.png = figure_widget(self.fig)
+        self.slider = self.link(W.FloatLogSlider(value=lev.count, base=10, min=math.log10(COUNT_RANGE[0]), max=math.log10(COUNT_RANGE[1]),
+                                                 step=0.01, description="objects", readout_format=".0f", layout=W.Layout(width="420px")),
+                                lambda v: setattr(lev, "count", int(round(v))))
+        self.kind = self.link(W.ToggleButtons(options=KINDS, value=lev.kind, description="kind", style={"button_width": "70px"}),
+                              lambda k: setattr(lev, "kind", k))
+        self.readout = W.HTML()
         self.widget = W.VBox([W.HBox([self.slider, self.kind]), self.readout, self.canvas, self.out])
         self._curve_kind = None
         self.update()
 
-    def _on_slider(self, change):
-        if self._syncing: return
-        with self.out: self.lev.count = int(round(change["new"]))
-
-    def _on_kind(self, change):
-        if self._syncing: return
-        with self.out: self.lev.kind = change["new"]
-
-    def update(self):
-        lev = self.lev
-        self._syncing = True
-        try:
-            if self.slider.value != lev.count: self.slider.value = float(lev.count)
-            if self.kind.value != lev.kind: self.kind.value = lev.kind
-        finally: self._syncing = False
-        if self._curve_kind != lev.kind:  # measured once per kind (cached), not per change
-            c = lev.error_curve(); self.curve.set_data(c["count"], 100 * np.asarray(c["error"])); self.curve.set_label(f"{lev.kind}: measured")
-            self._curve_kind = lev.kind
-        self.mark.set_data([lev.count], [100 * lev.error])
-        self.sem.set_data(lev.semantic); self.ins.set_data(lev.instance)
-        named = lev.count <= lev.named_classes
-        self.axs[0].set_title(f"semantic map: {'one class per object' if named else 'one class'}\n{_components_text(lev)}", fontsize=8)
-        self.axs[1].set_title(f"instance labels\n{len(np.unique(lev.instance)) - 1} visible objects of {lev.count}", fontsize=8)
-        self.readout.value = _count_html(lev)
-        _refresh(self.fig, self.png)
-
-def _lever_view(self):
-    if self._view is None: self._view = _CountView(self)
-    return self._view
-
-ObjectCountLever._ensure_view, ObjectCountLever._ipython_display_ = _lever_view, _ipython_display_
-ObjectCountLever.widget, ObjectCountLever.figure = property(_widget), property(_figure)
+# %% ../nbs/08_exhibits.ipynb #d610bed1
+@patch
+def update(self:CountView):
+    "State -> slider, kind, readout and panels, then one redraw."
+    lev = self.state
+    with self.syncing():
+        if self.slider.value != lev.count: self.slider.value = float(lev.count)
+        if self.kind.value != lev.kind: self.kind.value = lev.kind
+    if self._curve_kind != lev.kind:  # measured once per kind (cached), not per change
+        c = lev.error_curve(); self.curve.set_data(c["count"], 100 * np.asarray(c["error"])); self.curve.set_label(f"{lev.kind}: measured")
+        self._curve_kind = lev.kind
+    self.mark.set_data([lev.count], [100 * lev.error])
+    self.sem.set_data(lev.semantic); self.ins.set_data(lev.instance)
+    self.axs[0].set_title(f"semantic map: {'one class per object' if lev.count <= lev.named_classes else 'one class'}\n{_components_text(lev)}", fontsize=8)
+    self.axs[1].set_title(f"instance labels\n{len(np.unique(lev.instance)) - 1} visible objects of {lev.count}", fontsize=8)
+    self.readout.value = _count_html(lev)
+    refresh(self.fig, self.png)
 
 # %% ../nbs/08_exhibits.ipynb #0a0c1100
 def count_gallery(counts=(2, 3, 50, 500), kind:str="curves", seed:int=0):
     "A static figure: semantic map above instance labels at a few counts, with the verdict."
-    from rasterlog_nb.core import mask_cmap
     lev = ObjectCountLever(seed=seed, kind=kind)
-    fig = _bare_figure((2.1 * len(counts), 2 * 2.1 * SCENE_SHAPE[0] / SCENE_SHAPE[1] + 0.5))
+    fig = bare_figure((2.1 * len(counts), 2 * 2.1 * SCENE_SHAPE[0] / SCENE_SHAPE[1] + 0.5))
     axs = fig.subplots(2, len(counts), squeeze=False)
     for j, n in enumerate(counts):
         lev.count = n
-        axs[0, j].imshow(lev.semantic, cmap=mask_cmap(), vmin=0, vmax=2, interpolation="nearest")
+        show_labels(axs[0, j], lev.semantic)
         axs[0, j].set_title(f"N = {n}: {lev.verdict}\n{_components_text(lev)}", fontsize=8)
-        axs[1, j].imshow(lev.instance, cmap=_instance_cmap(), vmin=0, vmax=COUNT_RANGE[1], interpolation="nearest")
+        show_instances(axs[1, j], lev.instance, COUNT_RANGE[1])
     for a in axs.ravel(): a.set_xticks([]); a.set_yticks([])
     axs[0, 0].set_ylabel("semantic", fontsize=8); axs[1, 0].set_ylabel("instance", fontsize=8)
     fig.tight_layout(pad=0.3)

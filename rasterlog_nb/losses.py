@@ -49,7 +49,7 @@ class CELoss(nn.Module):
         _check(logits, target)
         return F.cross_entropy(logits, target, weight=self.weight, ignore_index=self.ignore_index)
 
-# %% ../nbs/04_losses.ipynb #8acab9f7
+# %% ../nbs/04_losses.ipynb #ac28013a
 def _valid_onehot(target, C, ignore_index):
     valid = (target != ignore_index) if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
     t = torch.where(valid, target, torch.zeros_like(target))
@@ -76,6 +76,7 @@ def dice_loss(inp, # (N, C, H, W) logits (or probabilities if not `from_logits`)
     keep &= t.sum((0, 2, 3)) > 0
     return loss[keep].mean() if keep.any() else p.sum() * 0
 
+# %% ../nbs/04_losses.ipynb #91f372ba
 class DiceLoss(nn.Module):
     "Soft Dice as a module: logits (N, C, H, W), target (N, H, W) int64 -> scalar (see `dice_loss`)."
     def __init__(self, from_logits:bool=True, smooth:float=1.0, ignore_index:int|None=-100, classes=None):

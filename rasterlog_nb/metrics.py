@@ -7,13 +7,14 @@ from __future__ import annotations
 import math
 import numpy as np
 from scipy import ndimage
-from .core import CLASSES, N_CLASSES, BACKGROUND, CURVE1, CURVE2, BadInputError
+from .core import CLASSES, N_CLASSES, BACKGROUND, CURVE1, CURVE2, BadInputError, RasterLog
 
 # %% auto #0
 __all__ = ['CURVE_CLASSES', 'TAUS', 'RESULT_KEYS', 'confusion_matrix', 'iou_f1', 'miou', 'tolerance_counts', 'f1_from_counts',
-           'centreline_points', 'centreline_counts', 'curve_counts', 'Scorer', 'score', 'format_table']
+           'centreline_points', 'centreline_counts', 'curve_counts', 'Scorer', 'score', 'format_table', 'curve_boxes',
+           'box_iou']
 
-# %% ../nbs/05_metrics.ipynb #6697750d
+# %% ../nbs/05_metrics.ipynb #a02b7bf0
 CURVE_CLASSES = (CURVE1, CURVE2)  # the classes the curve metrics are reported for
 TAUS = (1, 2, 3)                   # tolerance-band widths in pixels
 
@@ -37,6 +38,7 @@ def confusion_matrix(pred,  # (H, W) predicted labels, or a list of them
     if p.size and (min(p.min(), t.min()) < 0 or max(p.max(), t.max()) >= n): raise BadInputError(f"mask values must be in 0..{n - 1}")
     return np.bincount(n * t + p, minlength=n * n).reshape(n, n)
 
+# %% ../nbs/05_metrics.ipynb #0702b1af
 def iou_f1(cm:np.ndarray)->tuple:
     "Per-class IoU and F1 lists from a confusion matrix; None for a class absent from truth and prediction."
     cm = np.asarray(cm, dtype=np.float64)
@@ -71,7 +73,7 @@ def f1_from_counts(hit_p, n_p, hit_t, n_t)->float|None:
     pr, rc = (hit_p / n_p if n_p else 0.0), (hit_t / n_t if n_t else 0.0)
     return 0.0 if pr + rc == 0 else float(2 * pr * rc / (pr + rc))
 
-# %% ../nbs/05_metrics.ipynb #72ba8d8c
+# %% ../nbs/05_metrics.ipynb #a13eca70
 def _near(on:np.ndarray, r, c)->np.ndarray:
     "For points (r, c): is there an `on` pixel whose centre lies within 1 px?"
     H, W = on.shape
@@ -121,7 +123,7 @@ def curve_counts(pred_curves, # (H, 2) digitised columns (NaN = no prediction)
     return dict(rows=on.sum(0), predicted=has.sum(0), within_2px=(has & (err <= 2)).sum(0), abs_err=err.sum(0),
                 swap_rows=int(both.sum()), swaps=int(swapped.sum()))
 
-# %% ../nbs/05_metrics.ipynb #ece06cb1
+# %% ../nbs/05_metrics.ipynb #b33b7c91
 RESULT_KEYS = ("iou", "f1", "miou", "tolerance_f1", "centreline_recall", "rows_within_2px", "mae_px", "coverage", "swap_rate", "n_images")
 
 def _ratio(a, b): return None if b == 0 else float(a / b)
@@ -173,6 +175,7 @@ class Scorer:
             "swap_rate": None if d is None else _ratio(d["swaps"], d["swap_rows"]),
             "n_images": self.n_images}
 
+# %% ../nbs/05_metrics.ipynb #8468047d
 def score(preds, truths, truth_curves=None, pred_curves=None)->dict:
     "Score lists of masks (and optionally curves) in one call: `Scorer().update(...)` for each, then `result()`."
     s = Scorer(); n = len(preds)
@@ -196,3 +199,20 @@ def format_table(result:dict)->str:
     tail = f"mIoU {_fmt(result['miou'])}   swap rate {_fmt(result.get('swap_rate'))}   images {result['n_images']}"
     extra = "   ".join(f"{k} {result[k]}" for k in ("model", "data") if result.get(k) is not None)
     return "\n".join(lines + [tail] + ([extra] if extra else []))
+
+# %% ../nbs/05_metrics.ipynb #33931c45
+def curve_boxes(lg:RasterLog, pad:float=0.0)->np.ndarray:
+    "Axis-aligned boxes (x0, y0, x1, y1) of both truth curves, (2, 4); NaN rows ignored."
+    out = []
+    for k in range(2):
+        x = lg.curves[:, k]; rows = np.flatnonzero(np.isfinite(x))
+        if not len(rows): out.append([np.nan] * 4); continue
+        hw = lg.meta["params"]["line_width"][k] / 2 + pad
+        out.append([np.nanmin(x) - hw, rows[0] - hw, np.nanmax(x) + hw, rows[-1] + hw])
+    return np.array(out)
+
+def box_iou(a, b)->float:
+    "IoU of two (x0, y0, x1, y1) boxes."
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih; u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / u) if u > 0 else 0.0

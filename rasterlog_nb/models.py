@@ -125,7 +125,7 @@ def count_params(model:nn.Module, trainable:bool=False)->int:
     "Number of parameters (only those requiring grad if `trainable`)."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
 
-# %% ../nbs/03_models.ipynb #945e9ef5
+# %% ../nbs/03_models.ipynb #bb119e6d
 @contextmanager
 def evaluating(model:nn.Module):
     "Put `model` in eval mode for the block, then restore its previous mode."
@@ -134,6 +134,7 @@ def evaluating(model:nn.Module):
     try: yield model
     finally: model.train(was)
 
+# %% ../nbs/03_models.ipynb #a14402c5
 def _device(model, device):
     if device is not None: return torch.device(device)
     p = next(model.parameters(), None)

@@ -82,7 +82,7 @@ def save_checkpoint(path, # file to write (parent folders are created)
     with atomic_write(path) as f: f.write(buf.getvalue())
     return path
 
-# %% ../nbs/03b_registry.ipynb #0ddcfffe
+# %% ../nbs/03b_registry.ipynb #bfc8001e
 def _line(e:BaseException, n:int=160)->str:
     s = str(e).strip()
     return (s.splitlines()[0] if s else type(e).__name__)[:n]
@@ -205,8 +205,8 @@ def load_model(model=SHIPPED, # a checkpoint path, "default" (the shipped model)
 def resolve_model(model, tta:bool=False):
     "None stays None (no model); a path or 'default' is loaded; a module is put in eval mode; a `.proba`/`.detect` object passes."
     import os
+    if model is None: return None  # before torch is imported: no model stays light
     from torch import nn
-    if model is None: return None
     if isinstance(model, (str, os.PathLike, nn.Module)): return load_model(model, tta=tta)
     if hasattr(model, "proba") or callable(getattr(model, "detect", None)): return model
     raise BadInputError(f"model {type(model).__name__} has neither .proba (semantic) nor .detect (instance): "

@@ -5,16 +5,15 @@
 # %% ../nbs/01_synth.ipynb #2cdc9ca6
 from __future__ import annotations
 import io, json, math, time
-from dataclasses import dataclass, field, asdict, replace
-from pathlib import Path
+from dataclasses import dataclass, asdict, replace
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from .core import *
+from .paper import background, defects
 
 # %% auto #0
 __all__ = ['DEFECTS', 'SCALES', 'SynthConfig', 'curve_signals', 'place_curves', 'polyline_field', 'dash_pattern', 'dash_on',
-           'sample_params', 'make_log', 'gallery', 'curve_boxes', 'box_iou', 'synth_set']
+           'sample_params', 'make_log', 'gallery', 'synth_set']
 
 # %% ../nbs/01_synth.ipynb #c3351e65
 DEFECTS = ("tint", "illumination", "fading", "ink_variation", "blur", "noise", "jpeg", "speckle", "breaks", "skew")
@@ -81,7 +80,7 @@ class SynthConfig:
 
     def to_dict(self): return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
-# %% ../nbs/01_synth.ipynb #805eb2ee
+# %% ../nbs/01_synth.ipynb #845e15e7
 def _uniform(rng, r): return float(rng.uniform(*r)) if r[0] != r[1] else float(r[0])
 def _logu(rng, r): return float(np.exp(rng.uniform(np.log(r[0]), np.log(r[1]))))
 
@@ -132,7 +131,7 @@ def curve_signals(rng:np.random.Generator, n:int, roughness:float, layer_rows:fl
         out.append(s)
     return np.stack(out, 1)
 
-# %% ../nbs/01_synth.ipynb #155777f6
+# %% ../nbs/01_synth.ipynb #aa2809f9
 def _normalise(s, exact):
     "Map a series to [0, 1]: exactly (min..max) for the separation mode, else by robust percentiles."
     lo, hi = (s.min(), s.max()) if exact else (np.percentile(s, 1), np.percentile(s, 99))
@@ -168,7 +167,7 @@ def place_curves(rng, sig:np.ndarray, cfg:SynthConfig)->tuple[np.ndarray, dict]:
     return cols, dict(band=round(B, 3), separation_px=round(float(abs(c2 - c1)), 3), centres=[round(c1, 3), round(c2, 3)],
                       crossing=None if crossing is None else round(float(crossing), 4), offscale=offscale)
 
-# %% ../nbs/01_synth.ipynb #ec97b9ef
+# %% ../nbs/01_synth.ipynb #7967e2bd
 def polyline_field(x:np.ndarray, # (H,) centreline column per row, NaN where absent
                    width:int, reach:float):
     "Pixels within `reach` of the polyline through (x[r], r): flat indices, distances, arc lengths."
@@ -225,52 +224,7 @@ def dash_on(s:np.ndarray, pattern:np.ndarray, phase:float=0.0)->np.ndarray:
     seg = np.searchsorted(edges, pos, side="right")
     return seg % 2 == 0
 
-# %% ../nbs/01_synth.ipynb #5506494c
-def _text_layer(rng, H, W, p, cal):
-    "Header, scale labels and depth numbers as an alpha layer (background ink)."
-    im = Image.new("L", (W, H), 0); dr = ImageDraw.Draw(im)
-    size = int(np.clip(rng.uniform(0.035, 0.06) * min(W, 2 * H), 7, 16))
-    font = _font(size)
-    y = int(rng.uniform(2, 6))
-    names = p["names"]
-    for k, (nm, unit) in enumerate(zip(names, p["units"])):
-        lo, hi = (cal[k]["left"], cal[k]["right"])
-        dr.text((3, y), f"{lo:g}", fill=255, font=font)
-        label = f"{nm} ({unit})"
-        dr.text((W // 2 - len(label) * size // 4, y), label, fill=255, font=font)
-        t = f"{hi:g}"; dr.text((W - 3 - len(t) * size * 0.55, y), t, fill=255, font=font)
-        ly = y + size + 2                                   # a legend stroke: solid for curve1, dashed for curve2
-        if k == 0: dr.line([(W * 0.3, ly), (W * 0.7, ly)], fill=255, width=1)
-        else:
-            for xx in np.arange(W * 0.3, W * 0.7, 8): dr.line([(xx, ly), (xx + 4, ly)], fill=255, width=1)
-        y = ly + 4
-    # depth numbers beside every heavy depth line
-    if p["depth_spacing"]:
-        sp = p["depth_spacing"] * 5; r0 = p["depth_phase"]
-        x = 3 if rng.random() < 0.5 else W // 2 - size
-        for r in np.arange(r0, H, sp):
-            d = p["top_depth"] + r * p["depth_step"]
-            if r > y + size: dr.text((x, r - size // 2), f"{d:.0f}", fill=255, font=font)
-    return np.asarray(im, np.float32) / 255
-
-_FONTS = {}
-def _font(size):
-    if size not in _FONTS:
-        try: _FONTS[size] = ImageFont.load_default(size=size)
-        except Exception: _FONTS[size] = ImageFont.load_default()
-    return _FONTS[size]
-
-def _smooth_field(rng, H, W, amp):
-    "A smooth random field in [-amp, amp] (uneven illumination): a 4x4 random grid through Gaussian bases."
-    g = rng.standard_normal((4, 4))
-    def basis(n):
-        t = np.linspace(0, 3, n)[:, None]
-        b = np.exp(-0.5 * ((t - np.arange(4)[None, :]) / 0.8) ** 2)
-        return b / b.sum(1, keepdims=True)
-    f = np.dot((basis(H) @ g).astype(np.float32), basis(W).T.astype(np.float32))
-    return (amp / (np.abs(f).max() + 1e-9)) * f
-
-# %% ../nbs/01_synth.ipynb #98304b3d
+# %% ../nbs/01_synth.ipynb #f2521f19
 SCALES = [  # curve1, curve2 name/unit/scale presets printed in the header (values in the truth CSV use them)
     (("GR", "API", 0, 150), ("RHOB", "G/C3", 1.95, 2.95, False)),
     (("GR", "API", 0, 120), ("ILD", "OHMM", 0.2, 2000, True)),
@@ -279,13 +233,13 @@ SCALES = [  # curve1, curve2 name/unit/scale presets printed in the header (valu
     (("CALI", "IN", 6, 16), ("DT", "US/F", 140, 40, False)),
 ]
 
+# %% ../nbs/01_synth.ipynb #8a02a38a
 def _jpeg_quality(rng, r):
     q, apply = _uniform(rng, r or (50, 90)), rng.random() < 0.6
     return int(q) if r and apply else None
 
 def sample_params(rng, cfg:SynthConfig)->dict:
     "Draw every per-image choice of the generator."
-    H, W = cfg.height, cfg.width
     def u(r):  # always draw, so switching one defect off leaves every other choice unchanged
         v = _uniform(rng, r if r is not None else (0.0, 1.0)); return None if r is None else v
     sc = SCALES[rng.integers(len(SCALES))]
@@ -313,7 +267,7 @@ def sample_params(rng, cfg:SynthConfig)->dict:
     p["calibration"] = [dict(left=sc[0][2], right=sc[0][3]), dict(left=sc[1][2], right=sc[1][3], log=bool(sc[1][4]))]
     return p
 
-# %% ../nbs/01_synth.ipynb #d52cf039
+# %% ../nbs/01_synth.ipynb #782d5383
 def _rotate_resample(cols, H, W, deg):
     "Rotate the curves' vertices about the image centre and resample one vertex per row."
     if not deg: return cols
@@ -352,7 +306,7 @@ def make_log(seed:int=0,        # random seed of the set
                 else: cols[H - cut:, k] = np.nan
     cols = _rotate_resample(cols, H, W, p["skew"] or 0.0)
 
-    img = _background(sub(1), H, W, p, cfg)
+    img = background(sub(1), H, W, p, border=cfg.border, text=cfg.text)
     mask = np.zeros(H * W, np.uint8)
     flat = img.reshape(-1)
     breaks = []
@@ -379,7 +333,7 @@ def make_log(seed:int=0,        # random seed of the set
         flat[idx] = flat[idx] * (1 - a) + p["ink"][k] * a
         lab = (d <= hw) & inked
         mask[idx[lab]] = k + 1
-    img = _defects(sub(5), img, p)
+    img = defects(sub(5), img, p)
     p["breaks_at"] = breaks
     cal = Calibration(left=p["calibration"][0]["left"], right=p["calibration"][0]["right"], top=p["top_depth"],
                       bottom=p["top_depth"] + (H - 1) * p["depth_step"])
@@ -387,6 +341,7 @@ def make_log(seed:int=0,        # random seed of the set
                 calibration=dict(curve1=p["calibration"][0], curve2=p["calibration"][1], top=cal.top, bottom=cal.bottom))
     return RasterLog(img, mask.reshape(H, W), cols, cal, name or f"log_{index:05d}", meta)
 
+# %% ../nbs/01_synth.ipynb #9ca65d83
 def _jsonable(d):
     out = {}
     for k, v in d.items():
@@ -394,70 +349,6 @@ def _jsonable(d):
         elif isinstance(v, np.integer): v = int(v)
         elif isinstance(v, list): v = [round(float(x), 5) if isinstance(x, (float, np.floating)) else x for x in v]
         out[k] = v
-    return out
-
-# %% ../nbs/01_synth.ipynb #11e6cfda
-def _line_alpha_lut(lines, heavy, lo, hi, gw, res=16):
-    "Ink coverage of a family of parallel lines as a lookup table over the perpendicular coordinate."
-    grid = np.arange(lo, hi, 1 / res)
-    j = np.clip(np.searchsorted(lines, grid), 1, len(lines) - 1)
-    left = np.abs(grid - lines[j - 1]) < np.abs(grid - lines[j])
-    near = np.where(left, j - 1, j)
-    d = np.abs(grid - lines[near])
-    w = np.where(heavy[near], gw * 1.6, gw)
-    return (np.clip(w / 2 + 0.5 - d, 0, 1) * min(gw, 1.0)).astype(np.float32)
-
-def _background(rng, H, W, p, cfg):
-    "Paper, illumination, grid, borders and text as float32 grey."
-    img = np.full((H, W), np.float32(p["tint"]), np.float32)
-    if p["illumination"]: img *= 1 + _smooth_field(rng, H, W, p["illumination"])
-    th = math.radians(p["skew"] or 0.0)
-    if p["grid"] or cfg.border:
-        cx, cy = (W - 1) / 2, (H - 1) / 2
-        c = np.arange(W, dtype=np.float32)[None, :] - cx; r = np.arange(H, dtype=np.float32)[:, None] - cy
-        pad, res = W + 8, 16
-        # lookup-table indices of the unrotated column U and row V of every pixel
-        iu = ((cx + c * math.cos(th) + r * math.sin(th) + pad) * res).astype(np.int32)
-        gw, tone = p["grid_width"], np.float32(p["grid_tone"])
-        vlines, vheavy = np.zeros(0), np.zeros(0, bool)
-        if p["grid"]:
-            if p["grid_log"]:
-                dec = p["grid_decades"]; f = np.log10(np.arange(1, 10))
-                vlines = np.concatenate([(j + f) / dec * (W - 1) for j in range(dec)] + [[W - 1.0]])
-                vheavy = np.isin(np.round(vlines, 3), np.round(np.arange(dec + 1) / dec * (W - 1), 3))
-            else:
-                nd = p["grid_divisions"]; vlines = np.arange(nd + 1) / nd * (W - 1); vheavy = np.zeros(nd + 1, bool)
-        if cfg.border:  # track borders: heavy lines at both edges
-            vlines = np.r_[vlines, 0.0, W - 1.0]; vheavy = np.r_[vheavy, True, True]
-            o = np.argsort(vlines); vlines, vheavy = vlines[o], vheavy[o]
-        lut = _line_alpha_lut(vlines, vheavy, -pad, W + pad, gw if p["grid"] else 1.0, res)
-        a = lut[np.clip(iu, 0, len(lut) - 1)]
-        img += a * (tone - img)
-        if p["grid"]:
-            sp = p["depth_spacing"]; k = np.arange(math.floor((-pad - p["depth_phase"]) / sp), math.ceil((H + pad) / sp) + 1)
-            hl = p["depth_phase"] + k * sp
-            lut = _line_alpha_lut(hl, k % 5 == 0, -pad, H + pad, gw, res)
-            iv = ((cy - c * math.sin(th) + r * math.cos(th) + pad) * res).astype(np.int32)
-            a = lut[np.clip(iv, 0, len(lut) - 1)]
-            img += a * (tone - img)
-    if cfg.text:
-        t = _text_layer(rng, H, W, p, p["calibration"])
-        img += t * (np.float32(min(p["ink"])) - img)
-    return img
-
-def _defects(rng, img, p):
-    "Scan defects on the rendered float image; returns uint8."
-    H, W = img.shape
-    if p["speckle"]:
-        n = rng.poisson(p["speckle"] * H * W)
-        rr, cc = rng.integers(0, H, n), rng.integers(0, W, n)
-        img[rr, cc] = np.where(rng.random(n) < 0.7, rng.uniform(0, 120, n), 255).astype(np.float32)
-    if p["blur"] and p["blur"] > 0.15: img = ndimage.gaussian_filter(img, p["blur"], mode="nearest", truncate=3.0)
-    if p["noise"]: img = img + rng.standard_normal((H, W), dtype=np.float32) * np.float32(p["noise"])
-    out = np.clip(img + 0.5, 0, 255).astype(np.uint8)
-    if p["jpeg"]:
-        buf = io.BytesIO(); Image.fromarray(out).save(buf, format="JPEG", quality=p["jpeg"])
-        out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L")).copy()
     return out
 
 # %% ../nbs/01_synth.ipynb #134308d2
@@ -476,36 +367,16 @@ def gallery(logs:list, cols:int=6, scale:float=1.6):
     fig.tight_layout(pad=0.3)
     return fig
 
-# %% ../nbs/01_synth.ipynb #fb9ec432
-def curve_boxes(lg:RasterLog, pad:float=0.0)->np.ndarray:
-    "Axis-aligned boxes (x0, y0, x1, y1) of both truth curves, (2, 4); NaN rows ignored."
-    out = []
-    for k in range(2):
-        x = lg.curves[:, k]; rows = np.flatnonzero(np.isfinite(x))
-        if not len(rows): out.append([np.nan] * 4); continue
-        hw = lg.meta["params"]["line_width"][k] / 2 + pad
-        out.append([np.nanmin(x) - hw, rows[0] - hw, np.nanmax(x) + hw, rows[-1] + hw])
-    return np.array(out)
-
-def box_iou(a, b)->float:
-    "IoU of two (x0, y0, x1, y1) boxes."
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih; u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / u) if u > 0 else 0.0
-
 # %% ../nbs/01_synth.ipynb #8cfb9fdc
 def synth_set(out, n:int, seed:int=0, cfg:SynthConfig|None=None, progress:bool=True)->dict:
     "Write `n` generated logs to the folder `out`; returns the manifest."
     from tqdm.auto import tqdm
     cfg = (cfg or SynthConfig()).check()
     if not isinstance(n, (int, np.integer)) or n < 1: raise BadInputError(f"--n must be a positive integer, got {n}")
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise BadInputError(f"{out}: exists and is not a folder")
+    out = check_writable(out, folder=True)  # refused before any image is made
     try:
         for sub in ("images", "masks", "curves"): (out / sub).mkdir(parents=True, exist_ok=True)
     except OSError as e: raise BadInputError(f"{out}: cannot write there ({e.strerror})") from None
-    import os
-    if not os.access(out, os.W_OK): raise BadInputError(f"{out}: cannot write there (permission denied)")
     entries = []
     t0 = time.perf_counter()
     for i in tqdm(range(n), desc="synth", disable=not progress, unit="img"):

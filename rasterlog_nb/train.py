@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.basics import patch
 from torch.utils.data import DataLoader, ConcatDataset, Subset
 from .core import *
 from .data import SynthDataset, FolderDataset, benchmark_config, benchmark_logs, image_to_tensor, BENCHMARK
@@ -18,7 +19,7 @@ from .losses import make_loss, class_weights_from_counts
 from .metrics import Scorer
 
 # %% auto #0
-__all__ = ['TrainConfig', 'train_dataset', 'val_logs', 'evaluate_logs', 'Trainer']
+__all__ = ['TrainConfig', 'train_dataset', 'val_logs', 'evaluate_logs', 'Trainer', 'WallClockOneCycle']
 
 # %% ../nbs/06_train.ipynb #6bc9d5d3
 @dataclass
@@ -98,52 +99,41 @@ def evaluate_logs(model, logs, device=None, batch:int=8, progress:bool=False,
     model.train(was)
     return sc.result()
 
-# %% ../nbs/06_train.ipynb #3ea3ae86
+# %% ../nbs/06_train.ipynb #2a92f853
 def _state_path(out): return Path(str(out) + ".state.pt")
+
+def _run_settings(cfg:TrainConfig)->dict:
+    "What makes two invocations one run: everything but the per-invocation budget."
+    return {k: v for k, v in cfg.to_dict().items() if k != "max_minutes"}
 
 class _LossOf(torch.nn.Module):
     "`model.loss(x, y)` as a forward, so DDP wraps (and synchronises) archs with their own objective (binary, Mask R-CNN)."
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, x, y): return self.model.loss(x, y)
 
-def _run_settings(cfg:TrainConfig)->dict:
-    "What makes two invocations one run: everything but the per-invocation budget."
-    return {k: v for k, v in cfg.to_dict().items() if k != "max_minutes"}
-
-def _ddp_env():
+def _init_ddp()->tuple:
+    "(rank, world) of this process's group, starting it from the launcher's environment if needed."
     import torch.distributed as dist
-    return dist.is_available() and dist.is_initialized()
+    if not dist.is_initialized():
+        if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+            raise BadInputError("--ddp needs a launcher that sets RANK and WORLD_SIZE: torchrun --nproc_per_node N $(which rasterlog) train --ddp ...")
+        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # one GPU per rank
+        dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size()
 
+# %% ../nbs/06_train.ipynb #c0cd001d
 class Trainer:
     "Train one model by a `TrainConfig`, emitting events; checkpoint, resume, DDP-aware."
     def __init__(self, cfg:TrainConfig, out=None, callbacks=(), device=None, init=None, resume:bool=False,
                  progress:bool=True, ddp:bool=False):
         self.cfg, self.out, self.callbacks, self.progress = cfg, (Path(out) if out else None), list(callbacks), progress
         self.ddp = ddp
-        self.rank, self.world = 0, 1
-        if ddp:
-            import torch.distributed as dist
-            if not dist.is_initialized():
-                if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
-                    raise BadInputError("--ddp needs a launcher that sets RANK and WORLD_SIZE: torchrun --nproc_per_node N $(which rasterlog) train --ddp ...")
-                if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))  # one GPU per rank
-                dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-            self.rank, self.world = dist.get_rank(), dist.get_world_size()
-        if device is None:
-            device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu"
+        self.rank, self.world = _init_ddp() if ddp else (0, 1)
+        if device is None: device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         seed_everything(cfg.seed + self.rank)
-        self.model = build_model({"arch": cfg.arch, **cfg.model}).to(self.device)
-        if init:
-            ck = load_checkpoint(init)
-            try: self.model.load_state_dict(ck["state_dict"])
-            except RuntimeError as e: raise CheckpointError(f"{init}: --init weights do not fit {cfg.arch} {cfg.model}") from None
-        self.net = self.model
-        if ddp:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-            own = hasattr(self.model, "loss")  # its objective must run inside DDP's forward, or gradients are never synchronised
-            self.net = DDP(_LossOf(self.model) if own else self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
-                           find_unused_parameters=own)  # Mask R-CNN heads can sit out a step
+        self.model = self._build_model(init)
+        self.net = self._wrap_ddp() if ddp else self.model
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.ds = train_dataset(cfg, self.rank, self.world)
         self.steps_per_epoch = max(1, len(self.ds) // cfg.batch_size)
@@ -157,99 +147,174 @@ class Trainer:
         self.stop_reason = None         # after `fit`: "epochs", "budget" or "stopped"
         if resume: self._load_state()
 
-    # --- control from other threads
-    def pause(self): self._pause.set()
-    def resume(self): self._pause.clear()
-    def stop(self): self._stop.set(); self._pause.clear()
-    @property
-    def paused(self): return self._pause.is_set()
+# %% ../nbs/06_train.ipynb #f31bc1bd
+@patch
+def _build_model(self:Trainer, init=None):
+    cfg = self.cfg
+    model = build_model({"arch": cfg.arch, **cfg.model}).to(self.device)
+    if init:
+        ck = load_checkpoint(init)
+        try: model.load_state_dict(ck["state_dict"])
+        except RuntimeError: raise CheckpointError(f"{init}: --init weights do not fit {cfg.arch} {cfg.model}") from None
+    return model
 
-    def emit(self, **ev):
-        for cb in self.callbacks: cb(ev)
+@patch
+def _wrap_ddp(self:Trainer):
+    from torch.nn.parallel import DistributedDataParallel as DDP
+    own = hasattr(self.model, "loss")  # its objective must run inside DDP's forward, or gradients are never synchronised
+    return DDP(_LossOf(self.model) if own else self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
+               find_unused_parameters=own)  # Mask R-CNN heads can sit out a step
 
-    def _load_state(self):
-        if self.out is None: raise BadInputError("--resume needs --out")
-        sp = _state_path(self.out)
-        if not sp.exists(): raise BadInputError(f"{sp}: nothing to resume (no state file)")
-        st = read_checkpoint(sp)
-        if _run_settings(TrainConfig.from_dict(st["train_config"])) != _run_settings(self.cfg):
-            raise BadInputError(f"{sp}: the run to resume was made with other settings; use the same command")
-        self.model.load_state_dict(st["state_dict"]); self.opt.load_state_dict(st["optimizer"]); self.sched.load_state_dict(st["scheduler"])
-        self.epoch, self.best, self.history, self.seconds = st["epoch"], st["best"], list(st["history"]), st["seconds"]
+# %% ../nbs/06_train.ipynb #b171a900
+@patch
+def pause(self:Trainer): self._pause.set()
+@patch
+def resume(self:Trainer): self._pause.clear()
+@patch
+def stop(self:Trainer): self._stop.set(); self._pause.clear()
+@patch(as_prop=True)
+def paused(self:Trainer): return self._pause.is_set()
+@patch
+def emit(self:Trainer, **ev):
+    for cb in self.callbacks: cb(ev)
 
-    def _save_state(self):
-        if self.out is None or self.rank: return
-        save_checkpoint(_state_path(self.out), self.model, train_config=self.cfg.to_dict(), optimizer=self.opt.state_dict(),
-                        scheduler=self.sched.state_dict(), epoch=self.epoch, best=self.best, history=self.history, seconds=self.seconds)
+# %% ../nbs/06_train.ipynb #3b96bffa
+@patch
+def _load_state(self:Trainer):
+    if self.out is None: raise BadInputError("--resume needs --out")
+    sp = _state_path(self.out)
+    if not sp.exists(): raise BadInputError(f"{sp}: nothing to resume (no state file)")
+    st = read_checkpoint(sp)
+    if _run_settings(TrainConfig.from_dict(st["train_config"])) != _run_settings(self.cfg):
+        raise BadInputError(f"{sp}: the run to resume was made with other settings; use the same command")
+    self.model.load_state_dict(st["state_dict"]); self.opt.load_state_dict(st["optimizer"]); self.sched.load_state_dict(st["scheduler"])
+    self.epoch, self.best, self.history, self.seconds = st["epoch"], st["best"], list(st["history"]), st["seconds"]
 
-    def _should_stop(self, t_budget:float)->bool:
-        "Stop now (asked, or this invocation's budget spent)? Every rank asks at the same points, so under DDP all stop together."
-        cfg = self.cfg
-        asked = self._stop.is_set()
-        spent = bool(cfg.max_minutes and self.clock() - t_budget > cfg.max_minutes * 60)
-        if self.world > 1:
-            import torch.distributed as dist
-            t = torch.tensor([float(asked), float(spent)], device=self.device); dist.all_reduce(t, op=dist.ReduceOp.MAX)
-            asked, spent = bool(t[0].item()), bool(t[1].item())
-        if asked or spent:
-            self._stop.set(); self.stop_reason = self.stop_reason or ("stopped" if asked else "budget")
-        return asked or spent
+@patch
+def _save_state(self:Trainer):
+    if self.out is None or self.rank: return
+    save_checkpoint(_state_path(self.out), self.model, train_config=self.cfg.to_dict(), optimizer=self.opt.state_dict(),
+                    scheduler=self.sched.state_dict(), epoch=self.epoch, best=self.best, history=self.history, seconds=self.seconds)
 
-    def _reduce(self, v:float)->float:
-        if self.world == 1: return v
+# %% ../nbs/06_train.ipynb #f85e9eb2
+@patch
+def _should_stop(self:Trainer, t_budget:float)->bool:
+    "Stop now (asked, or this invocation's budget spent)?"
+    asked = self._stop.is_set()
+    spent = bool(self.cfg.max_minutes and self.clock() - t_budget > self.cfg.max_minutes * 60)
+    if self.world > 1:
         import torch.distributed as dist
-        t = torch.tensor([v], dtype=torch.float64, device=self.device); dist.all_reduce(t); return float(t) / self.world
+        t = torch.tensor([float(asked), float(spent)], device=self.device); dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        asked, spent = bool(t[0].item()), bool(t[1].item())
+    if asked or spent:
+        self._stop.set(); self.stop_reason = self.stop_reason or ("stopped" if asked else "budget")
+    return asked or spent
 
-    def fit(self)->dict:
-        "Train to the end (or until stopped or out of budget); return the last validation metrics."
-        from tqdm.auto import tqdm
-        cfg = self.cfg
-        vlogs = val_logs(cfg) if self.rank == 0 else []
-        use_amp = cfg.amp and self.device.type == "cuda"
-        t_start = time.perf_counter() - self.seconds  # `seconds`: wall clock of the whole run, over invocations
-        t_budget = self.clock()                       # `max_minutes`: this invocation's CPU time
-        self.stop_reason = None
-        metrics = self.history[-1]["metrics"] if self.history else {}
-        total = cfg.epochs * self.steps_per_epoch
-        bar = tqdm(total=total, initial=self.epoch * self.steps_per_epoch, desc="train", disable=not self.progress or self.rank > 0, unit="step")
-        g = torch.Generator().manual_seed(cfg.seed)
-        while self.epoch < cfg.epochs and not self._should_stop(t_budget):
-            _set_epoch(self.ds, self.epoch)
-            g.manual_seed(cfg.seed * 1000 + self.epoch)
-            dl = DataLoader(self.ds, batch_size=cfg.batch_size, shuffle=True, drop_last=True, generator=g, num_workers=0)
-            self.net.train(); t0 = time.perf_counter(); losses = []
-            for step, (x, y) in enumerate(dl):
-                while self._pause.is_set() and not self._stop.is_set(): time.sleep(0.05)
-                if self._should_stop(t_budget): break
-                x, y = x.to(self.device), y.to(self.device)
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    if hasattr(self.model, "loss"): loss = self.net(x, y) if self.ddp else self.model.loss(x, y)  # archs with their own objective
-                    else: loss = self.loss_fn(self.net(x).float(), y)
-                self.opt.zero_grad(set_to_none=True); loss.backward(); self.opt.step(); self.sched.step()
-                losses.append(loss.item()); bar.update(1)
-                ips = (step + 1) * cfg.batch_size * self.world / (time.perf_counter() - t0)
-                bar.set_postfix(loss=f"{losses[-1]:.3f}", img_s=f"{ips:.1f}")
-                self.emit(kind="step", epoch=self.epoch, step=self.epoch * self.steps_per_epoch + step, loss=losses[-1],
-                          lr=self.sched.get_last_lr()[0], images_per_s=ips)
-            if self._stop.is_set() and not losses: break
-            train_loss = self._reduce(float(np.mean(losses)) if losses else float("nan"))
-            metrics = evaluate_logs(self.model, vlogs, self.device) if self.rank == 0 else {}
-            score = float(np.mean([v for v in (metrics.get("iou") or [0, 0, 0])[1:] if v is not None] or [0])) if metrics else 0.0
-            improved = score > self.best
-            if improved: self.best = score
-            self.epoch += 1; self.seconds = time.perf_counter() - t_start
-            self.history.append(dict(epoch=self.epoch, train_loss=train_loss, metrics=metrics, seconds=round(self.seconds, 1),
-                                     images_per_s=round(len(losses) * cfg.batch_size * self.world / (time.perf_counter() - t0), 2)))
-            if self.out is not None and self.rank == 0 and improved:
-                save_checkpoint(self.out, self.model, train_config=self.cfg.to_dict(), metrics=metrics, epoch=self.epoch,
-                                seconds=round(self.seconds, 1), history=self.history)
-            self._save_state()
-            self.emit(kind="epoch", epoch=self.epoch, metrics=metrics, train_loss=train_loss, best=self.best, improved=improved)
-            if self.rank == 0 and self.progress:
-                iou = metrics.get("iou") or [None] * 3
-                bar.write(f"epoch {self.epoch}/{cfg.epochs}: loss {train_loss:.4f}, val IoU {['%.3f' % v if v is not None else 'n/a' for v in iou]}, "
-                          f"{self.seconds / 60:.1f} min")
-        bar.close()
-        self.stop_reason = self.stop_reason or "epochs"
-        self.emit(kind="done", epoch=self.epoch, best=self.best, seconds=self.seconds, stopped=self._stop.is_set(), reason=self.stop_reason)
-        return metrics
+@patch
+def _reduce(self:Trainer, v:float)->float:
+    "The mean of `v` over the ranks."
+    if self.world == 1: return v
+    import torch.distributed as dist
+    t = torch.tensor([v], dtype=torch.float64, device=self.device); dist.all_reduce(t); return float(t) / self.world
+
+# %% ../nbs/06_train.ipynb #1f0e9a15
+@patch
+def _step(self:Trainer, x, y, use_amp:bool)->float:
+    "One optimiser step on a batch; its loss."
+    x, y = x.to(self.device), y.to(self.device)
+    with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
+        if hasattr(self.model, "loss"): loss = self.net(x, y) if self.ddp else self.model.loss(x, y)  # archs with their own objective
+        else: loss = self.loss_fn(self.net(x).float(), y)
+    self.opt.zero_grad(set_to_none=True); loss.backward(); self.opt.step(); self.sched.step()
+    return loss.item()
+
+@patch
+def _run_epoch(self:Trainer, t_budget:float, bar, use_amp:bool)->list:
+    "The losses of this epoch's steps."
+    cfg = self.cfg
+    _set_epoch(self.ds, self.epoch)
+    g = torch.Generator().manual_seed(cfg.seed * 1000 + self.epoch)
+    dl = DataLoader(self.ds, batch_size=cfg.batch_size, shuffle=True, drop_last=True, generator=g, num_workers=0)
+    self.net.train(); t0 = time.perf_counter(); losses = []
+    for step, (x, y) in enumerate(dl):
+        while self._pause.is_set() and not self._stop.is_set(): time.sleep(0.05)
+        if self._should_stop(t_budget): break
+        losses.append(self._step(x, y, use_amp)); bar.update(1)
+        ips = (step + 1) * cfg.batch_size * self.world / (time.perf_counter() - t0)
+        bar.set_postfix(loss=f"{losses[-1]:.3f}", img_s=f"{ips:.1f}")
+        self.emit(kind="step", epoch=self.epoch, step=self.epoch * self.steps_per_epoch + step, loss=losses[-1],
+                  lr=self.sched.get_last_lr()[0], images_per_s=ips)
+    self._epoch_seconds = time.perf_counter() - t0
+    return losses
+
+# %% ../nbs/06_train.ipynb #e49d27ee
+@patch
+def _end_epoch(self:Trainer, losses:list, vlogs:list, t_start:float, bar)->dict:
+    "Validate, checkpoint and report the epoch just run; its metrics."
+    cfg = self.cfg
+    train_loss = self._reduce(float(np.mean(losses)) if losses else float("nan"))
+    metrics = evaluate_logs(self.model, vlogs, self.device) if self.rank == 0 else {}
+    score = float(np.mean([v for v in (metrics.get("iou") or [0, 0, 0])[1:] if v is not None] or [0])) if metrics else 0.0
+    improved = score > self.best
+    if improved: self.best = score
+    self.epoch += 1; self.seconds = time.perf_counter() - t_start
+    self.history.append(dict(epoch=self.epoch, train_loss=train_loss, metrics=metrics, seconds=round(self.seconds, 1),
+                             images_per_s=round(len(losses) * cfg.batch_size * self.world / max(self._epoch_seconds, 1e-9), 2)))
+    if self.out is not None and self.rank == 0 and improved:
+        save_checkpoint(self.out, self.model, train_config=cfg.to_dict(), metrics=metrics, epoch=self.epoch,
+                        seconds=round(self.seconds, 1), history=self.history)
+    self._save_state()
+    self.emit(kind="epoch", epoch=self.epoch, metrics=metrics, train_loss=train_loss, best=self.best, improved=improved)
+    if self.rank == 0 and self.progress:
+        iou = metrics.get("iou") or [None] * 3
+        bar.write(f"epoch {self.epoch}/{cfg.epochs}: loss {train_loss:.4f}, val IoU {['%.3f' % v if v is not None else 'n/a' for v in iou]}, "
+                  f"{self.seconds / 60:.1f} min")
+    return metrics
+
+# %% ../nbs/06_train.ipynb #202a9049
+@patch
+def fit(self:Trainer)->dict:
+    "Train to the end (or until stopped or out of budget); return the last validation metrics."
+    from tqdm.auto import tqdm
+    cfg = self.cfg
+    vlogs = val_logs(cfg) if self.rank == 0 else []
+    use_amp = cfg.amp and self.device.type == "cuda"
+    t_start = time.perf_counter() - self.seconds  # `seconds`: wall clock of the whole run, over invocations
+    t_budget = self.clock()                       # `max_minutes`: this invocation's CPU time
+    self.stop_reason = None
+    metrics = self.history[-1]["metrics"] if self.history else {}
+    bar = tqdm(total=cfg.epochs * self.steps_per_epoch, initial=self.epoch * self.steps_per_epoch, desc="train",
+               disable=not self.progress or self.rank > 0, unit="step")
+    while self.epoch < cfg.epochs and not self._should_stop(t_budget):
+        losses = self._run_epoch(t_budget, bar, use_amp)
+        if self._stop.is_set() and not losses: break
+        metrics = self._end_epoch(losses, vlogs, t_start, bar)
+    bar.close()
+    self.stop_reason = self.stop_reason or "epochs"
+    self.emit(kind="done", epoch=self.epoch, best=self.best, seconds=self.seconds, stopped=self._stop.is_set(), reason=self.stop_reason)
+    return metrics
+
+# %% ../nbs/06_train.ipynb #5c80a13c
+class WallClockOneCycle:
+    "One-cycle learning rate driven by a clock: warm up over `pct_start` of `seconds`, then cosine-anneal."
+    def __init__(self, opt, max_lr:float, seconds:float, pct_start:float=0.15, div:float=25.0, final_div:float=1e4,
+                 clock=time.perf_counter, # the clock of the budget (the wall clock; `time.process_time` for CPU time)
+                ):
+        self.opt, self.max_lr, self.seconds, self.pct, self.div, self.final_div = opt, max_lr, max(seconds, 1e-9), pct_start, div, final_div
+        self.clock, self.t0 = clock, None; self._set(self.lr_at(0.0))
+    @staticmethod
+    def _cos(a, b, g): return b + (a - b) * (1 + math.cos(math.pi * g)) / 2
+    def lr_at(self, f:float)->float:
+        "The learning rate at fraction `f` of the budget."
+        f = min(max(f, 0.0), 1.0)
+        if f < self.pct: return self._cos(self.max_lr / self.div, self.max_lr, f / self.pct)
+        return self._cos(self.max_lr, self.max_lr / self.final_div, (f - self.pct) / (1 - self.pct))
+    def _set(self, lr):
+        self.lr = lr
+        for g in self.opt.param_groups: g["lr"] = lr
+    def start(self): self.t0 = self.clock(); self._set(self.lr_at(0.0))
+    def step(self):
+        if self.t0 is None: self.start()
+        self._set(self.lr_at((self.clock() - self.t0) / self.seconds))
+    def get_last_lr(self): return [self.lr]
+    def state_dict(self): return dict(max_lr=self.max_lr, seconds=self.seconds, pct_start=self.pct, lr=self.lr)

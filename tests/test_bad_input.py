@@ -24,7 +24,7 @@ _WORKER = r'''
 import json, os, sys, traceback, warnings
 from rasterlog_nb.cli import main
 import rasterlog_nb.models, rasterlog_nb.train, rasterlog_nb.synth, rasterlog_nb.report  # heavy imports, once
-for m in ("rasterlog_nb.digitize", "rasterlog_nb.archs", "rasterlog_nb.compare", "nbformat", "papermill"):
+for m in ("rasterlog_nb.pipeline", "rasterlog_nb.archs", "rasterlog_nb.compare", "nbformat", "papermill"):
     try: __import__(m)
     except ImportError: pass
 for line in sys.stdin:

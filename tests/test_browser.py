@@ -129,7 +129,7 @@ def test_separation_slider_in_chromium(lab, tmp_path, record_property):
 INSPECT_CELLS = [
     "%matplotlib widget",
     "from rasterlog_nb.inspect_masks import MaskInspector\nins = MaskInspector(n=3)\nins",
-    "import torch; torch.set_num_threads(1)\nfrom rasterlog_nb.inspect_masks import LiveTrainer\nfrom rasterlog_nb.train import TrainConfig\n"
+    "import torch; torch.set_num_threads(1)\nfrom rasterlog_nb.live import LiveTrainer\nfrom rasterlog_nb.train import TrainConfig\n"
     "lt = LiveTrainer(TrainConfig(model=dict(base=4, depth=2), epochs=2, n_per_epoch=8, batch_size=2, crop=(32, 32), val_n=1))\nlt",
 ]
 

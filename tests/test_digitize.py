@@ -5,10 +5,18 @@ import pytest
 import torch
 
 from rasterlog_nb.core import BadInputError, CalibrationError, CheckpointError, read_curves_csv, save_png
-from rasterlog_nb.digitize import add_digitize_args, cli_digitize, run_digitize
+from rasterlog_nb.cli import COMMANDS, run_digitize_cmd
+from rasterlog_nb.pipeline import run_digitize
 from rasterlog_nb.models import UNet
 from rasterlog_nb.registry import save_checkpoint
 from rasterlog_nb.synth import SynthConfig, make_log
+
+
+def digitize_parser():
+    "A parser with `rasterlog digitize`'s flags (as `cli` declares them)."
+    p = argparse.ArgumentParser()
+    COMMANDS["digitize"][1](p)
+    return p
 
 
 @pytest.fixture(scope="module")
@@ -165,15 +173,15 @@ def test_duplicate_names_in_a_batch(tmp_path, imgs, ckpt, capsys):
 
 
 def test_argparse_and_exit_status(tmp_path, imgs, ckpt):
-    p = add_digitize_args(argparse.ArgumentParser())
+    p = digitize_parser()
     a = p.parse_args([str(imgs), "--out", f"{tmp_path}/o/", "--format", "las", "--model", str(ckpt),
                       "--left", "-80", "--right", "20", "--top", "100", "--bottom", "116", "--names", "SP,RES", "--units", "MV,OHMM"])
     assert (a.left, a.right, a.log, a.top, a.bottom, a.resume) == (-80.0, 20.0, False, 100.0, 116.0, False)
-    cli_digitize(a)  # returns normally on success
+    run_digitize_cmd(a)  # returns normally on success
     assert files(tmp_path / "o") == ["log0.las", "log1.las", "log2.las"]
     (imgs / "bad.png").write_text("x")
     with pytest.raises(SystemExit) as e:
-        cli_digitize(p.parse_args([str(imgs), "--out", f"{tmp_path}/o2/", "--model", str(ckpt)]))
+        run_digitize_cmd(p.parse_args([str(imgs), "--out", f"{tmp_path}/o2/", "--model", str(ckpt)]))
     assert e.value.code == 1
     with pytest.raises(SystemExit):  # argparse refuses an unknown format
         p.parse_args([str(imgs), "--out", "x/", "--format", "json"])
@@ -187,8 +195,8 @@ def test_folder_without_images_fails_as_an_input(tmp_path, imgs, ckpt, capsys):
 
 
 def test_trace_on_exact_masks():
-    """The tracer on exact masks of the benchmark distribution: a floor under what it reaches (see nbs/07_digitize)."""
-    from rasterlog_nb.digitize import trace
+    """The tracer on exact masks of the benchmark distribution: a floor under what it reaches (see nbs/07_tracing)."""
+    from rasterlog_nb.tracing import trace
     from rasterlog_nb.metrics import Scorer
     sc = Scorer()
     for i in range(4):
@@ -201,7 +209,7 @@ def test_trace_on_exact_masks():
 
 def test_trace_streams_in_blocks():
     """Feeding a track in blocks of rows, traced in small tiles, gives curves as good as one block."""
-    from rasterlog_nb.digitize import Tracer, TraceConfig, trace
+    from rasterlog_nb.tracing import Tracer, TraceConfig, trace
     lg = make_log(7, 0, SynthConfig(height=600, width=96))
     one = trace(lg.mask)
     tr = Tracer(600, 96, TraceConfig(tile_rows=256))
@@ -220,6 +228,6 @@ def test_tta_flag_reaches_the_model(tmp_path, imgs, ckpt, monkeypatch):
     def spy(*a, **k):
         m = real(*a, **k); seen.append(type(m).__name__); return m
     monkeypatch.setattr(M, "load_model", spy)
-    p = add_digitize_args(argparse.ArgumentParser())
-    cli_digitize(p.parse_args([str(imgs / "log0.png"), "--out", str(tmp_path / "a.csv"), "--model", str(ckpt), "--tta"]))
+    p = digitize_parser()
+    run_digitize_cmd(p.parse_args([str(imgs / "log0.png"), "--out", str(tmp_path / "a.csv"), "--model", str(ckpt), "--tta"]))
     assert seen and set(seen) == {"FlipTTA"} and len(read_curves_csv(tmp_path / "a.csv")["row"]) == 64

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 from rasterlog_nb.core import CLASSES, BadInputError, CheckpointError
-from rasterlog_nb.inspect_masks import MaskInspector, LiveTrainer, error_map, image_metrics, SCORE_KEYS
+from rasterlog_nb.inspect_masks import MaskInspector, error_map, image_metrics, SCORE_KEYS
+from rasterlog_nb.live import LiveTrainer
 from rasterlog_nb.models import UNet
 from rasterlog_nb.registry import save_checkpoint, default_model_path
 from rasterlog_nb.synth import make_log, SynthConfig, synth_set
@@ -34,7 +35,7 @@ def wait_for(cond, timeout=60):
 
 
 def test_import_is_light():
-    code = ("import sys, rasterlog_nb.inspect_masks; "
+    code = ("import sys, rasterlog_nb.inspect_masks, rasterlog_nb.live; "
             "bad = [m for m in ('torch', 'matplotlib', 'ipywidgets') if m in sys.modules]; assert not bad, bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
@@ -129,8 +130,8 @@ def test_sources(tmp_path, tiny):
 
 def test_inspector_widget_round_trip(tiny):
     ins = MaskInspector(n=3, model=tiny)
-    assert ins._view is None
-    w = ins.widget; v = ins._view
+    assert not ins.has_view
+    w = ins.widget; v = ins.view
     assert ins.widget is w and v.names == ["image", "truth", "prediction", "overlay", "errors"]
     png0 = v.png.value
     ins.index = 2                                                  # state -> widgets and artists
@@ -151,7 +152,7 @@ def test_inspector_widget_round_trip(tiny):
     ins.show_curves = True; assert v.curves_cb.value and len(v.trace_lines[0].get_xdata()) == ins.log.height
     ins.on_move(SimpleNamespace(inaxes=v.axs[0], xdata=9.0, ydata=11.0))
     assert "row <b>11</b>" in v.hover_html.value and "grey" in v.hover_html.value
-    ins.on_move(SimpleNamespace(inaxes=object(), xdata=9.0, ydata=11.0))   # another figure's axes: ignored
+    v.on_move(SimpleNamespace(inaxes=object(), xdata=9.0, ydata=11.0))     # another figure's axes: ignored
     assert ins.hover is None
     assert len(v.out.outputs) == 0                                 # no callback raised
 
@@ -159,7 +160,7 @@ def test_inspector_widget_round_trip(tiny):
 def test_inspector_view_truth_only_sizes_change():
     logs = [make_log(0, 0, SynthConfig(height=64, width=48)), make_log(0, 1, SynthConfig(height=80, width=64))]
     ins = MaskInspector(logs)
-    v = ins._ensure_view()
+    v = ins.view
     assert v.names == ["image", "truth", "overlay"]
     ins.index = 1
     assert list(v.im["image"].get_extent()) == [-0.5, 63.5, 79.5, -0.5]
@@ -210,7 +211,7 @@ def test_stop_while_paused_and_before_trainer_exists(tmp_path):
 
 def test_controls_change_the_config_used(tmp_path):
     lt = LiveTrainer(tiny_cfg(), out=tmp_path / "best.pt")
-    v = lt._ensure_view()
+    v = lt.view
     v.controls["lr"].value = 0.02
     v.controls["loss"].value = "focal"
     v.controls["w2"].value = 4.0
@@ -243,12 +244,12 @@ def test_error_state(tmp_path):
 
 
 def test_plot_updates_are_throttled(tmp_path, monkeypatch):
-    import rasterlog_nb.inspect_masks as im
+    import rasterlog_nb.live as live
     # an interval no run reaches: only the forced redraws remain, however fast or slow the machine
     lt = LiveTrainer(tiny_cfg(epochs=3, n_per_epoch=16, crop=(16, 16)), out=tmp_path / "t.pt", min_interval=1e9)
-    v = lt._ensure_view()
+    v = lt.view
     draws = []
-    monkeypatch.setattr(im, "_refresh", lambda fig, png: draws.append(time.monotonic()))
+    monkeypatch.setattr(live, "refresh", lambda fig, png: draws.append(time.monotonic()))
     lt.start(); assert lt.wait(120)
     forced = sum(e["kind"] != "step" for e in lt.history) + 2      # epoch/done events and the end of the run
     steps = sum(e["kind"] == "step" for e in lt.history)
