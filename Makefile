@@ -19,9 +19,12 @@ $(STAMP): $(PY) settings.ini setup.py
 install: $(STAMP)
 
 # README.md is generated from nbs/index.ipynb (nbdev_readme needs Quarto, which cannot be installed here)
+# nbs/index.ipynb links its pictures and notebooks as seen from nbs/ (so they show in JupyterLab): `../docs/x.png`,
+# `lesson.ipynb`; README.md sits at the root, so those become `docs/x.png`, `nbs/lesson.ipynb` (the same every run)
 readme: install
 	$(BIN)/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README \
 	  --RegexRemovePreprocessor.patterns='^#\|\s*hide' --log-level=WARN
+	sed -i -E -e 's#(\]\(|src=")\.\./#\1#g' -e 's#\]\(([A-Za-z0-9_.-]+\.ipynb)\)#](nbs/\1)#g' README.md
 
 # notebooks are the source: cleaning and exporting them must not change any tracked file
 sync: install

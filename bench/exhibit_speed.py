@@ -1,8 +1,8 @@
 """Exhibit speed: median time of one change (setter to return), without and with a model, state only and with the view built.
 
-    MPLBACKEND=Agg .venv/bin/python bench/exhibit_speed.py [--reps 3] [--model CKPT]
+    MPLBACKEND=Agg .venv/bin/python bench/exhibit_speed.py [--reps 3] [--model CKPT|default]
 
-Without --model, a tiny random `UNet(base=4, depth=2)` stands in (the figure then measures the plumbing, not
+`--model default` benches the shipped model (what the lesson shows). Without --model, a tiny random `UNet(base=4, depth=2)` stands in (the figure then measures the plumbing, not
 a trained network's cost). "with view" builds the widget first: headless, the figure is refreshed as a PNG
 on every change (under ipympl it is one `draw_idle`, cheaper); the Agg redraw alone is printed too.
 """
@@ -14,7 +14,7 @@ from rasterlog_nb.exhibits import SeparationExhibit, ObjectCountLever
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--reps", type=int, default=3, help="passes over the positions")
-ap.add_argument("--model", default=None, help="checkpoint to bench with (default: a tiny random U-Net)")
+ap.add_argument("--model", default=None, help="checkpoint to bench with, or 'default' for the shipped model (without it: a tiny random U-Net)")
 a = ap.parse_args()
 
 FRACS = (1.0, 0.75, 0.5, 0.25, 0.0, 0.1, 0.6, 0.9)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, fields
 from typing import Callable
 import numpy as np
 from fastcore.basics import patch
-from .widgets import Widgeted, View, Readout, view_of
+from .widgets import Widgeted, Readout
 
 # %% auto #0
 __all__ = ['QUESTIONS', 'BOOL_KEYS', 'INT_KEYS', 'KPIS', 'VERDICTS', 'DEFAULT_ANSWERS', 'MANY_OBJECTS', 'MARGIN', 'BUDGET_RATIO',
-           'RULES', 'PRESETS', 'COUNT_ERROR_THRESHOLD', 'IDENTITY_RULES', 'ARCH_FAMILIES', 'validate_answers',
+           'RULES', 'SAY', 'PRESETS', 'COUNT_ERROR_THRESHOLD', 'IDENTITY_RULES', 'ARCH_FAMILIES', 'validate_answers',
            'AnnotationCost', 'annotation_hours', 'plot_annotation_cost', 'Rule', 'rule_table_md', 'tally', 'decide',
-           'count_answers', 'verdict_for_count', 'DecisionChecklist', 'ChecklistView', 'verdict_from_measurements']
+           'count_answers', 'verdict_for_count', 'DecisionChecklist', 'verdict_from_measurements']
 
 # %% ../nbs/10a_decide.ipynb #d1d5a847
 QUESTIONS = {  # answer key -> the question it answers
@@ -74,13 +74,16 @@ class AnnotationCost:
     instance_base_min: float = 8.0         # opening, checking and finishing an image
     instance_per_object_min: float = 0.7   # one polygon around one smooth object (about 40 s)
     instance_complexity_gain: float = 1.0  # polygon time x (1 + gain * complexity): jagged outlines need more vertices
-    hourly_rate: float = 30.0              # annotator cost per hour, any currency
+    hourly_rate: float = 30.0              # annotator cost per hour, in `currency`
+    currency: str = "USD"                  # the currency of `hourly_rate` and of every cost
     semantic_range: tuple = (5.0, 15.0)    # published minutes per image, drawn on the plot
     instance_range: tuple = (10.0, 45.0)   # published minutes per image, drawn on the plot
 
     def __post_init__(self):
+        if not isinstance(self.currency, str) or not self.currency.strip(): raise ValueError(f"AnnotationCost.currency must be a name like 'USD', got {self.currency!r}")
         for f in fields(self):
             v = getattr(self, f.name)
+            if f.name == "currency": continue
             vals = v if isinstance(v, tuple) else (v,)
             if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0 for x in vals):
                 raise ValueError(f"AnnotationCost.{f.name} must be a finite number >= 0, got {v!r}")
@@ -99,7 +102,7 @@ class AnnotationCost:
                  objects_per_image:int=2, # typical objects per image
                  complexity:float=0.5,  # boundary complexity, 0 smooth .. 1 jagged
                 )->dict:
-        "Minutes per image, total hours and cost, for 'semantic' and 'instance'."
+        "Minutes per image, total hours and cost (in `currency`), for 'semantic' and 'instance'."
         _check_cost_args(n_images, n_classes, objects_per_image, complexity)
         out = {}
         for k, m in (("semantic", self.semantic_minutes(n_classes, complexity)),
@@ -182,14 +185,14 @@ RULES = [
     Rule("shared_class", ("objects_per_image", "n_classes", "must_count", "must_track"),
          "objects_per_image > n_classes − 1 and (must_count or must_track)",
          lambda a: a["objects_per_image"] > a["n_fg"] and a["identity"], _TP, 1,
-         "{objects_per_image} objects share {n_fg} foreground class(es): a class label cannot tell them apart"),
+         "{objects_per_image} objects but {n_fg} classes to name them (background aside): a class label cannot tell them all apart"),
     Rule("open_ended", ("objects_per_image", "must_count", "must_track"),
          f"objects_per_image ≥ {MANY_OBJECTS} and (must_count or must_track)",
          lambda a: a["objects_per_image"] >= MANY_OBJECTS and a["identity"], _TP, 1,
          "an open-ended count ({objects_per_image} per image) is what instance heads are built for"),
     Rule("own_class", ("objects_per_image", "n_classes"), "1 ≤ objects_per_image ≤ n_classes − 1",
          lambda a: 1 <= a["objects_per_image"] <= a["n_fg"], ("semantic",), 2,
-         "each object has a class of its own ({objects_per_image} object(s), {n_fg} foreground class(es), like curve1 and curve2): the class label already is the identity"),
+         "each object has a class of its own, as curve1 and curve2 do ({objects_per_image} objects, {n_fg} classes besides background): the class label already is the identity"),
     Rule("fixed_classes", ("fixed_small_classes",), "fixed_small_classes", lambda a: a["fixed_small_classes"], ("semantic",), 1,
          "a fixed, small class set is exactly what a per-pixel classifier head encodes"),
     Rule("layout", ("scene_layout",), "scene_layout", lambda a: a["scene_layout"], ("semantic", "panoptic"), 2,
@@ -227,10 +230,28 @@ def _ctx(a, cost, complexity):
     return dict(a, n_fg=a["n_classes"] - 1, identity=a["must_count"] or a["must_track"],
                 sem_min=c.semantic_minutes(a["n_classes"], complexity), inst_min=c.instance_minutes(a["objects_per_image"], complexity))
 
-def _show(a, keys):
-    return ", ".join(f"{k}={('yes' if a[k] else 'no') if isinstance(a[k], bool) else a[k]}" for k in keys)
+SAY = {  # how a reason words an answer: (if yes, if no) for the yes/no answers, a template for the others
+    "must_count": ("objects must be counted", "nothing is counted"), "objects_touch": ("objects of one class touch", "objects never touch"),
+    "must_track": ("objects are tracked across frames", "nothing is tracked"), "scene_layout": ("the task is scene layout", "the task is not scene layout"),
+    "fixed_small_classes": ("the class set is fixed and small", "the class set is not fixed"), "n_classes": "{} classes with background",
+    "objects_per_image": "{} objects per image", "annotation_bound": ("annotation is the binding budget", "annotation is not the binding budget"),
+    "runtime_limit": ("there is a runtime limit", "no runtime limit"), "kpi": "the KPI is {}"}
 
-def _reason(a, r, ctx): return f"{_show(a, r.keys)} → {' + '.join(r.votes)} +{r.weight}: {r.why.format(**ctx)}"
+def _say(k, v)->str:
+    "One answer in words: `_say('objects_touch', False)` is 'objects never touch'."
+    if isinstance(v, bool): return SAY[k][not v]
+    return SAY[k].format({"miou": "mIoU", "map": "mask mAP"}.get(v, v))
+
+def _show(a, keys): return ", ".join(_say(k, a[k]) for k in keys)
+
+def _points(n, side): return f"{n} point{'s' * (n != 1)} for {side}"
+
+def _cap(s:str)->str:
+    "A sentence's first letter in capitals, unless its first word is a name like 'mIoU'."
+    w = s.split(" ", 1)[0]
+    return s if any(ch.isupper() for ch in w[1:]) else s[:1].upper() + s[1:]
+
+def _reason(a, r, ctx): return f"{_cap(r.why.format(**ctx))} ({_show(a, r.keys)}): +{r.weight} for {' and '.join(r.votes)}."
 
 def tally(answers:dict, # checklist answers (missing keys take `DEFAULT_ANSWERS`)
           cost:AnnotationCost|None=None, # the annotation cost model the budget rules consult
@@ -256,17 +277,17 @@ def decide(answers:dict, # checklist answers (missing keys take `DEFAULT_ANSWERS
     "`(verdict, reasons)`: verdict in `VERDICTS`; each reason names the answers that drove it."
     t = tally(answers, cost, complexity)
     S, I, P, fired, a, ctx = t["semantic"], t["instance"], t["panoptic"], t["fired"], t["answers"], t["ctx"]
-    sides = f"semantic {S} ({_keys(fired, 'semantic', a)}) vs instance {I} ({_keys(fired, 'instance', a)})"
+    sides = f"{_points(S, 'semantic')} ({_keys(fired, 'semantic', a)}) against {I} for instance ({_keys(fired, 'instance', a)})"
     if ctx["identity"] and S >= I:
-        need = " and ".join(k for k in ("must_count", "must_track") if a[k])
-        verdict, head = "pilot both", (f"pilot both: contradictory answers. {need} needs one mask per object, "
+        need = " and ".join(_say(k, True) for k in ("must_count", "must_track") if a[k])
+        verdict, head = "pilot both", (f"Pilot both: the answers disagree. {_cap(need)}, which needs one mask per object, "
                                        f"but the other answers point to semantic: {sides}. Annotate a small batch both ways and measure.")
     elif abs(S - I) < MARGIN:
-        verdict, head = "pilot both", f"pilot both: a close call, {sides}; a pilot both ways settles it."
+        verdict, head = "pilot both", f"Pilot both: a close call, {sides}; a pilot both ways settles it."
     elif I > S:
-        if P > I: verdict, head = "panoptic", f"panoptic: things to separate and stuff to label (scene_layout=yes), panoptic {P} > {sides}."
-        else:     verdict, head = "instance", f"instance: {sides}."
-    else:         verdict, head = "semantic", f"semantic: {sides}."
+        if P > I: verdict, head = "panoptic", f"Panoptic: things to separate and stuff to label ({_say('scene_layout', True)}): {_points(P, 'panoptic')}, more than {sides}."
+        else:     verdict, head = "instance", f"Instance: {sides}."
+    else:         verdict, head = "semantic", f"Semantic: {sides}."
     return verdict, [head] + [_reason(a, r, ctx) for r in fired]
 
 # %% ../nbs/10a_decide.ipynb #741917d0
@@ -298,19 +319,22 @@ def verdict_for_count(objects_per_image:int, counting_error:float, n_classes:int
     "`(verdict, reasons)` for objects to tell apart (arguments as `count_answers`): 'instance' when the identity rules vote for it more, else 'semantic'."
     a = count_answers(objects_per_image, counting_error, n_classes, threshold)
     t = tally(a, rules=[r for r in RULES if r.name in IDENTITY_RULES])
-    S, I, n_fg = t["semantic"], t["instance"], a["n_classes"] - 1
+    S, I, n_fg, n, e = t["semantic"], t["instance"], a["n_classes"] - 1, objects_per_image, 100 * counting_error
     v = "instance" if I > S else "semantic"
-    head = (f"{v}: {objects_per_image} objects, {n_fg} nameable class{'es' * (n_fg != 1)}, connected components off by {100 * counting_error:.1f}% "
-            f"({'>' if counting_error > threshold else '≤'} {100 * threshold:.0f}%{', objects of one class touch' if a['objects_touch'] else ''}): semantic {S} vs instance {I}")
-    return v, [head] + [_reason(a, r, t["ctx"]) for r in t["fired"]]
+    if n <= n_fg: why = (f"{n} objects and {n_fg} classes to name them: each object has a class of its own, so the labels tell them apart; "
+                         f"connected components of a one-class map would miss the count by {e:.1f}%, but nothing needs them")
+    elif a["objects_touch"]: why = (f"{n} objects share one class, and connected components of its map miss the count by {e:.1f}%, more than the "
+                                    f"{100 * threshold:.0f}% tolerated: they touch, so only instance masks tell them apart")
+    else: why = (f"{n} objects share one class, but connected components of its map count them to within {e:.1f}% "
+                 f"(at most {100 * threshold:.0f}% is tolerated): they do not touch{'; a tie goes to the simpler model' if S == I else ''}")
+    return v, [f"{v.capitalize()}: {why} ({_points(S, 'semantic')}, {I} for instance)."] + [_reason(a, r, t["ctx"]) for r in t["fired"]]
 
 # %% ../nbs/10a_decide.ipynb #0a59dafa
-_CUSTOM = "(custom)"
-
 class DecisionChecklist(Widgeted):
     "Semantic, instance, panoptic or 'pilot both' from the checklist's answers, with reasons and annotation cost."
     verdict = Readout("'semantic', 'instance', 'panoptic' or 'pilot both': `decide` on the answers.")
     estimate = Readout("Annotation minutes per image, hours and cost for `n_images`, semantic and instance.")
+    view_class = "rasterlog_nb.checklist"  # its view, `checklist.ChecklistView`, imported the first time it is shown
 
     def __init__(self,
                  answers:dict|None=None,  # answers over the preset (or the defaults)
@@ -374,60 +398,6 @@ def to_dict(self:DecisionChecklist)->dict:
 
 @patch
 def __repr__(self:DecisionChecklist): return f"DecisionChecklist(verdict={self.verdict!r}, preset={self.preset!r})"
-
-# %% ../nbs/10a_decide.ipynb #246d9783
-def _estimate_html(est:dict, n_images:int, rate:float)->str:
-    rows = "".join(f"<tr><td>{k}</td><td>{v['min_per_image']:.1f}</td><td>{v['hours']:.1f}</td><td>{v['cost']:,.0f}</td></tr>"
-                   for k, v in est.items())
-    return (f"<b>Annotation estimate for {n_images} images</b> (at {rate:g}/h)"
-            f"<table><tr><th></th><th>min/image</th><th>hours</th><th>cost</th></tr>{rows}</table>")
-
-def _verdict_html(verdict:str, reasons:list, error:str="")->str:
-    import html
-    err = f"<p style='color:#b00'>{html.escape(error)}</p>" if error else ""
-    items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons[1:])
-    return f"{err}<h3 style='margin:4px 0'>Verdict: {verdict}</h3><p>{html.escape(reasons[0])}</p><ul>{items}</ul>"
-
-@view_of(DecisionChecklist)
-class ChecklistView(View):
-    "The checklist's view: one control per question, a preset menu, the images to annotate, the verdict and the estimate."
-    def __init__(self, c:DecisionChecklist):
-        import ipywidgets as W
-        super().__init__(c)
-        wide, lab, a = W.Layout(width="auto"), {"description_width": "initial"}, c.answers
-        ctl = {k: W.Checkbox(value=a[k], description=QUESTIONS[k], indent=False, layout=wide) for k in BOOL_KEYS}
-        ctl["n_classes"] = W.BoundedIntText(value=a["n_classes"], min=2, max=100_000, description=QUESTIONS["n_classes"], style=lab)
-        ctl["objects_per_image"] = W.BoundedIntText(value=a["objects_per_image"], min=0, max=10**7, description=QUESTIONS["objects_per_image"], style=lab)
-        ctl["kpi"] = W.Dropdown(options=[("mIoU", "miou"), ("mask mAP", "map")], value=a["kpi"], description=QUESTIONS["kpi"], style=lab)
-        self.ctl = {k: self.link(w, lambda v, k=k: setattr(c, "answers", {k: v})) for k, w in ctl.items()}
-        self.preset_menu = W.Dropdown(options=[_CUSTOM, *PRESETS], value=c.preset or _CUSTOM, description="preset", style=lab)
-        self.n_images_box = W.BoundedIntText(value=c.n_images, min=0, max=10**9, description="images to annotate", style=lab)
-        self.complexity_slider = W.FloatSlider(value=c.complexity, min=0, max=1, step=0.05, description="boundary complexity", style=lab)
-        self.link(self.preset_menu, lambda v: setattr(c, "answers", PRESETS[v]) if v in PRESETS else None)
-        self.link(self.n_images_box, lambda v: setattr(c, "n_images", v)); self.link(self.complexity_slider, lambda v: setattr(c, "complexity", v))
-        self.verdict_html, self.estimate_html = W.HTML(), W.HTML()
-        self.widget = W.VBox([self.preset_menu, W.HBox([W.VBox([self.ctl[k] for k in QUESTIONS], layout=W.Layout(width="55%")),
-                                                        W.VBox([self.verdict_html], layout=W.Layout(width="45%"))]),
-                              W.HBox([self.n_images_box, self.complexity_slider]), self.estimate_html, self.out])
-        self.update()
-
-# %% ../nbs/10a_decide.ipynb #1a92fbf8
-@patch
-def refused(self:ChecklistView, e:Exception)->bool:
-    "An answer the checklist refuses puts the controls back and says why in the readout (not in the browser's console)."
-    if not isinstance(e, ValueError): return False
-    self.update(error=str(e)); return True
-
-@patch
-def update(self:ChecklistView, error:str=""):
-    "State -> controls and readouts (the controls' callbacks do not write back meanwhile)."
-    c, a = self.state, self.state.answers
-    with self.syncing():
-        for k, w in self.ctl.items(): w.value = a[k]
-        self.preset_menu.value = c.preset or _CUSTOM
-        self.n_images_box.value, self.complexity_slider.value = c.n_images, c.complexity
-    self.verdict_html.value = _verdict_html(c.verdict, c.reasons, error)
-    self.estimate_html.value = _estimate_html(c.estimate, c.n_images, c.cost.hourly_rate)
 
 # %% ../nbs/10a_decide.ipynb #8a6a5c82
 ARCH_FAMILIES = {"unet": "semantic", "semantic": "semantic", "veernet": "semantic", "binary": "semantic",

@@ -6,23 +6,23 @@
 from __future__ import annotations
 import html, math
 from dataclasses import replace
-from functools import lru_cache
 import numpy as np
-from scipy import ndimage
 from fastcore.basics import patch
-from .core import CLASSES, BadInputError
+from .core import CLASSES, SHIPPED, BadInputError
 from .synth import SynthConfig, make_log
 from .metrics import confusion_matrix, iou_f1, curve_boxes, box_iou
 from .registry import resolve_model
 from .decide import COUNT_ERROR_THRESHOLD, annotation_hours, verdict_for_count
-from .widgets import C1, C2, Widgeted, View, Readout, view_of, iou_text, label_rgba
+from .counting import (KINDS, COUNT_RANGE, NAMED_CLASSES, COUNT_GRID, SCENE_SHAPE, check_count, check_kind, cached_scene,
+                                   counting_error, counting_error_curve, count_axes, plot_counting_error)
+from .checklist import estimate_html
+from .widgets import C1, C2, FONT, TITLE_FONT, OVERLAP_COLOUR, Widgeted, View, Readout, view_of, label_rgba, box_legend
 from .widgets import bare_figure, new_figure, figure_widget, refresh, show_scan, show_boxes, move_boxes, show_labels, show_instances
 
 # %% auto #0
-__all__ = ['KINDS', 'COUNT_RANGE', 'NAMED_CLASSES', 'COUNT_GRID', 'SCENE_SHAPE', 'box_overlap', 'SeparationExhibit',
-           'SeparationView', 'separation_gallery', 'separation_sweep', 'plot_separation_sweep', 'count_scene',
-           'count_components', 'counting_error', 'counting_error_curve', 'count_verdict', 'plot_counting_error',
-           'ObjectCountLever', 'CountView', 'count_gallery']
+__all__ = ['MATCH_IOU', 'PANEL_IN', 'box_overlap', 'model_name', 'SeparationExhibit', 'SeparationView', 'iou_gauge_html',
+           'separation_gallery', 'separation_sweep', 'plot_separation_sweep', 'count_verdict', 'ObjectCountLever',
+           'CountView', 'count_gallery']
 
 # %% ../nbs/08_exhibits.ipynb #e3f467e4
 def box_overlap(a, # (x0, y0, x1, y1) box
@@ -45,6 +45,15 @@ def _predict(model, image:np.ndarray)->tuple:
     return p[0].argmax(0).cpu().numpy().astype(np.uint8), det
 
 # %% ../nbs/08_exhibits.ipynb #fcab0bba
+MATCH_IOU = 0.5  # box IoU from which a box matcher (proposal matching, non-maximum suppression) takes two boxes for one object
+
+def model_name(model)->str|None:
+    "What a readout calls a model: 'the shipped model', a checkpoint's file name, or the model's class."
+    import os
+    if model is None: return None
+    if isinstance(model, str) and model == SHIPPED: return "the shipped model"
+    return os.path.basename(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else type(model).__name__
+
 class SeparationExhibit(Widgeted):
     "Two curves of one log swept from apart to crossing: their boxes (instance view) beside their per-pixel labels."
     max_separation = Readout("The band width B: at this separation the two curves' boxes just stop overlapping.")
@@ -53,7 +62,7 @@ class SeparationExhibit(Widgeted):
 
     def __init__(self,
                  model=None,          # optional: checkpoint path, "default" (the shipped model), or a model with `.proba` and/or `.detect`
-                 seed:int=0,          # generator seed: fixes the curve shapes, ink and defects
+                 seed:int=5,          # generator seed: fixes the curve shapes, ink and defects (5: a log the shipped model reads)
                  index:int=0,         # image index within the seed
                  height:int=256,      # rows of the generated log
                  width:int=192,       # columns of the generated log
@@ -68,6 +77,7 @@ class SeparationExhibit(Widgeted):
         p = far.meta["params"]; self.band = float(p["band"])
         self._max_separation = min(self.band, float(p["separation_px"]))  # the boxes stop touching at B (or the widest the track allows)
         self.model = None if model is None else resolve_model(model)
+        self.model_name = model_name(model)
         self.prediction = self.class_iou = self.detections = None
         self.separation = self._max_separation if separation is None else separation
 
@@ -113,6 +123,8 @@ def _recompute(self:SeparationExhibit):
     self.notify(separation=self._separation)
 
 # %% ../nbs/08_exhibits.ipynb #086cda67
+PANEL_IN = 3.0  # inches per panel of the separation exhibit: three fill a notebook cell, the whole exhibit one 720-line screen
+
 @view_of(SeparationExhibit)
 class SeparationView(View):
     "The thin view of a `SeparationExhibit`: slider, readout, figure; holds `.widget`."
@@ -121,22 +133,24 @@ class SeparationView(View):
         super().__init__(ex)
         lg, n = ex.log, 2 + (ex.model is not None)
         h, w = lg.image.shape
-        self.fig = new_figure((2.6 * n, 2.6 * h / w + 0.5))
+        self.fig = new_figure((PANEL_IN * n, PANEL_IN * h / w + 1.4))
         self.axs = axs = self.fig.subplots(1, n, squeeze=False)[0]
         self.im, (self.rects, self.inter) = show_scan(axs[0], lg.image), show_boxes(axs[0], ex.boxes)
         self.lab = show_labels(axs[1], lg.mask)
-        axs[1].set_title("per-pixel view: 3-class labels", fontsize=8)
+        axs[1].set_title("per-pixel view:\nthe truth labels", fontsize=TITLE_FONT)
         self.pred = show_labels(axs[2], ex.prediction) if n == 3 else None
         self.det_boxes, self.det_tint = [], (axs[0].imshow(np.zeros((h, w, 4)), interpolation="nearest") if ex.detections is not None else None)
-        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9, wspace=0.04)
-        self.canvas, self.png = figure_widget(self.fig)
-        self.slider = self.link(W.FloatSlider(value=ex.separation, min=0.0, max=ex.max_separation, step=ex.max_separation / 200,
+        box_legend(self.fig, loc="lower center", ncol=n, handlelength=2.5)
+        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=(0.62 if n == 2 else 0.4) / self.fig.get_figheight(),
+                                 top=1 - 0.5 / self.fig.get_figheight(), wspace=0.04)
+        self.canvas, self.png = figure_widget(self.fig, toolbar=False)  # nothing to zoom: no toolbar over the titles
+        self.slider = self.link(W.FloatSlider(value=ex.separation, min=0.0, max=ex.max_separation, step=1.0,
                                               description="separation (px)", readout_format=".1f", continuous_update=True,
-                                              style={"description_width": "initial"}, layout=W.Layout(width="420px")),
+                                              style={"description_width": "initial"}, layout=W.Layout(width="460px")),
                                 lambda s: setattr(ex, "separation", s))
         self.readout = W.HTML()  # filled by `update`
-        self.widget = W.VBox([W.HBox([self.slider, W.HTML("&nbsp;← drag left: the curves close in and cross")]),
-                              self.readout, self.canvas, self.out])
+        keys = "&nbsp;← drag left: the curves close in and cross. Keys: ← / → 1 px, PageDown / PageUp 5 px"
+        self.widget = W.VBox([W.HBox([self.slider, W.HTML(keys)]), self.readout, self.canvas, self.out])
         self.update()
 
 # %% ../nbs/08_exhibits.ipynb #851e0640
@@ -148,11 +162,11 @@ def update(self:SeparationView):
         if self.slider.value != ex.separation: self.slider.value = ex.separation
     self.im.set_data(ex.log.image)
     move_boxes(self.rects, self.inter, ex.boxes)
-    self.axs[0].set_title(f"instance view: box IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=8)
+    self.axs[0].set_title(f"instance view: boxes\nbox IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=TITLE_FONT)
     self.lab.set_data(ex.log.mask)
     if self.pred is not None:
         self.pred.set_data(ex.prediction)
-        self.axs[2].set_title(f"model: IoU {iou_text(ex.class_iou)}", fontsize=8)
+        self.axs[2].set_title(f"{ex.model_name}:\nIoU {_curve_ious(ex.class_iou)}", fontsize=TITLE_FONT)
     if self.det_tint is not None and ex.detections is not None: self._draw_detections(ex.detections)
     self.readout.value = _separation_html(ex)
     refresh(self.fig, self.png)
@@ -168,27 +182,41 @@ def _draw_detections(self:SeparationView, det):
     shape = self.state.log.image.shape
     self.det_tint.set_data(label_rgba(np.zeros(shape, np.uint8) if det["masks"] is None else detections_to_mask(det, shape, -np.inf), 0.35))
 
+def _curve_ious(ious)->str:
+    "Curve IoU in words: 'curve1 0.89, curve2 0.86' (n/a for a curve absent from truth and prediction)."
+    return ", ".join(f"{CLASSES[k]} {'n/a' if ious[k] is None else f'{ious[k]:.2f}'}" for k in (1, 2))
+
+def iou_gauge_html(iou:float, width:int=300)->str:
+    "Box IoU as a bar from 0 to 1 with the mark at `MATCH_IOU`, and what a box matcher makes of it."
+    said = ("below 0.5: a box matcher still sees two objects" if iou < MATCH_IOU else
+            "0.5 or more: a box matcher takes the two curves for one object and keeps one box")
+    bar = (f"<span style='position:relative;display:inline-block;width:{width}px;height:14px;background:#eee;border:1px solid #888;vertical-align:middle'>"
+           f"<span style='position:absolute;left:0;top:0;height:14px;width:{100 * min(max(iou, 0), 1):.1f}%;background:{OVERLAP_COLOUR}'></span>"
+           f"<span class='iou-mark' title='box IoU {MATCH_IOU}' style='position:absolute;left:{100 * MATCH_IOU:.0f}%;top:-4px;height:20px;border-left:2px solid #000'></span></span>")
+    return f"<b>box IoU</b> 0 {bar} 1 &nbsp;<b>{iou:.2f}</b>: {said}"
+
 def _separation_html(ex)->str:
-    s = (f"<b>separation</b> {ex.separation:.1f} px of {ex.max_separation:.1f} (band width B) &nbsp;·&nbsp; "
-         f"<b>box IoU</b> {ex.box_iou:.2f} &nbsp;·&nbsp; <b>overlap</b> {ex.overlap:.0f}% of the smaller box")
-    if ex.class_iou is not None: s += f" &nbsp;·&nbsp; <b>model per-class IoU</b> {html.escape(iou_text(ex.class_iou))}"
+    s = (f"<div style='font-size:14px;line-height:1.6'><b>separation</b> {ex.separation:.1f} px of {ex.max_separation:.1f} (band width B)"
+         f" &nbsp;·&nbsp; <b>overlap</b> {ex.overlap:.0f}% of the smaller box<br>{iou_gauge_html(ex.box_iou)}")
+    if ex.class_iou is not None: s += f"<br><b>{html.escape(ex.model_name)}</b>, IoU per curve: {_curve_ious(ex.class_iou)} (1: every curve pixel right)"
     if ex.detections is not None: s += f" &nbsp;·&nbsp; {len(ex.detections['boxes'])} detected boxes"
-    return s
+    return s + "</div>"
 
 # %% ../nbs/08_exhibits.ipynb #114e8113
 def separation_gallery(fractions=(1.0, 0.5, 0.0), **kw):
     "A static figure: the instance view above the per-pixel view at a few separations (`fractions` of `max_separation`; `kw` to `SeparationExhibit`)."
     ex = SeparationExhibit(**kw)
     n = len(fractions); h, w = ex.log.image.shape
-    fig = bare_figure((2.2 * n, 2 * 2.2 * h / w + 0.4))
+    fig = bare_figure((2.7 * n, 2 * 2.7 * h / w + 1.2))
     axs = fig.subplots(2, n, squeeze=False)
     for j, f in enumerate(fractions):
         ex.separation = ex.max_separation * f
         show_scan(axs[0, j], ex.log.image); show_boxes(axs[0, j], ex.boxes)
-        axs[0, j].set_title(f"sep {ex.separation:.0f} px\nbox IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=8)
+        axs[0, j].set_title(f"separation {ex.separation:.0f} px\nbox IoU {ex.box_iou:.2f}, overlap {ex.overlap:.0f}%", fontsize=FONT)
         show_labels(axs[1, j], ex.log.mask)
-    axs[1, 0].set_ylabel("per-pixel labels", fontsize=8); axs[0, 0].set_ylabel("boxes", fontsize=8)
-    fig.tight_layout(pad=0.3)
+    axs[1, 0].set_ylabel("per-pixel labels", fontsize=FONT); axs[0, 0].set_ylabel("boxes", fontsize=FONT)
+    fig.tight_layout(pad=0.3, rect=(0, 0.9 / fig.get_figheight(), 1, 1))
+    box_legend(fig, loc="lower center", ncol=2)
     return fig
 
 # %% ../nbs/08_exhibits.ipynb #093ed8ff
@@ -206,7 +234,7 @@ def separation_sweep(n:int=21, **kw)->dict:
 
 def plot_separation_sweep(sweep:dict, ax=None):
     "Box IoU and overlap against separation, the separation axis running from apart (left) to crossing (right)."
-    if ax is None: ax = bare_figure((6, 3.2), layout="constrained").subplots()
+    if ax is None: ax = bare_figure((9, 4.2), layout="constrained").subplots()
     s = np.asarray(sweep["separation"]); B = sweep["band"]
     ax.plot(s, sweep["box_iou"], "o-", color="#6a3d9a", ms=3, label="box IoU (measured)")
     ax.plot(s, sweep["formula"], ":", color="k", lw=1, label="(B − s)/(B + s)")
@@ -214,138 +242,25 @@ def plot_separation_sweep(sweep:dict, ax=None):
     if "class_iou" in sweep:
         for k, c in ((1, C1), (2, C2)):
             ax.plot(s, [np.nan if v is None or v[k] is None else v[k] for v in sweep["class_iou"]], "-", color=c, lw=1, label=f"model IoU {CLASSES[k]}")
-    ax.axhline(0.5, color="grey", lw=0.6, ls="--"); ax.text(B, 0.52, "IoU 0.5: one object to a box matcher", fontsize=7, color="grey")
+    ax.axhline(MATCH_IOU, color="grey", lw=0.8, ls="--"); ax.text(B, 0.52, "IoU 0.5: one object to a box matcher", fontsize=FONT, color="dimgrey")
     ax.set_xlim(B * 1.02, -B * 0.02)
-    ax.set_xlabel("separation of the band centres (px): apart → crossing"); ax.set_ylabel("fraction")
-    ax.set_ylim(-0.02, 1.05); ax.legend(fontsize=7, loc="upper left"); ax.grid(alpha=0.3)
-    ax.set_title(f"two frame-spanning curves: their boxes merge as they close in (B = {B:.0f} px)", fontsize=9)
+    ax.set_xlabel("separation of the band centres (px): apart → crossing", fontsize=FONT); ax.set_ylabel("fraction", fontsize=FONT)
+    ax.set_ylim(-0.02, 1.05); ax.legend(fontsize=FONT, loc="upper left"); ax.tick_params(labelsize=FONT); ax.grid(alpha=0.3)
+    ax.set_title(f"two frame-spanning curves: their boxes merge as they close in (B = {B:.0f} px)", fontsize=TITLE_FONT)
     return ax
 
-# %% ../nbs/08_exhibits.ipynb #d4fa52f3
-KINDS = ("curves", "grains")
-COUNT_RANGE = (2, 500)        # the lever's range of objects per image
-NAMED_CLASSES = 2             # objects that can be told apart by class alone (curve1 solid, curve2 dashed)
-COUNT_GRID = (2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500)  # the measured error curve
-SCENE_SHAPE = (192, 160)      # (H, W) of a generated scene
-
-def _fill_spans(shape, rows, lo, hi, ids)->np.ndarray:
-    "Paint column spans lo..hi (inclusive) of `rows` with `ids` into an int16 map, later ids on top."
-    H, W = shape
-    lo, hi = np.clip(lo, 0, W - 1), np.clip(hi, 0, W - 1)
-    n = np.maximum(hi - lo + 1, 0)
-    start = np.repeat(np.cumsum(n) - n, n)
-    cols = np.repeat(lo, n) + (np.arange(n.sum()) - start)
-    out = np.zeros(shape, np.int16)
-    out[np.repeat(rows, n), cols] = np.repeat(ids, n)
-    return out
-
-def _curves_scene(n, rng, shape, band=0.3, lw=1.5):
-    "n frame-spanning curves, each wandering in its own band of width band·W at a random place."
-    H, W = shape; B = band * W; hw = lw / 2
-    c = rng.uniform(B / 2, W - 1 - B / 2, n)
-    v = ndimage.uniform_filter1d(np.cumsum(rng.normal(size=(n, H)), 1), 9, axis=1)
-    lo, hi = v.min(1, keepdims=True), v.max(1, keepdims=True)
-    x = c[:, None] + ((v - lo) / np.maximum(hi - lo, 1e-9) - 0.5) * B
-    nxt = np.concatenate([x[:, 1:], x[:, -1:]], 1)  # join each row to the next: no gaps in steep stretches
-    a = np.ceil(np.minimum(x, nxt) - hw).astype(np.int64); b = np.floor(np.maximum(x, nxt) + hw).astype(np.int64)
-    rows = np.broadcast_to(np.arange(H), (n, H)).ravel()
-    return _fill_spans(shape, rows, a.ravel(), np.maximum(a, b).ravel(), np.repeat(np.arange(1, n + 1), H))
-
-def _grains_scene(n, rng, shape, r=(3.5, 7.0)):
-    "n grains/vugs: ellipses of random size, elongation and orientation, dropped anywhere in the field."
-    H, W = shape
-    a = rng.uniform(*r, n); b = a * rng.uniform(0.55, 1.0, n); th = rng.uniform(0, np.pi, n)
-    cy, cx = rng.uniform(0, H - 1, n), rng.uniform(0, W - 1, n)
-    R = int(np.ceil(r[1])); dy, dx = np.mgrid[-R:R + 1, -R:R + 1]
-    py = np.round(cy).astype(np.int64)[:, None, None] + dy; px = np.round(cx).astype(np.int64)[:, None, None] + dx
-    yy, xx = py - cy[:, None, None], px - cx[:, None, None]
-    ct, st = np.cos(th)[:, None, None], np.sin(th)[:, None, None]
-    inside = ((xx * ct + yy * st) / a[:, None, None]) ** 2 + ((yy * ct - xx * st) / b[:, None, None]) ** 2 <= 1
-    inside &= (py >= 0) & (py < H) & (px >= 0) & (px < W)
-    out = np.zeros(shape, np.int16)
-    out[py[inside], px[inside]] = np.broadcast_to(np.arange(1, n + 1, dtype=np.int16)[:, None, None], inside.shape)[inside]
-    return out
-
-# %% ../nbs/08_exhibits.ipynb #ac8466a7
-def _check_count(n)->int:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.integer, np.floating)) or not math.isfinite(n) or n != int(n):
-        raise BadInputError(f"count must be a whole number of objects, got {n!r}")
-    if not COUNT_RANGE[0] <= n <= COUNT_RANGE[1]: raise BadInputError(f"count must lie in {COUNT_RANGE[0]}..{COUNT_RANGE[1]}, got {int(n)}")
-    return int(n)
-
-def _check_kind(kind)->str:
-    if kind not in KINDS: raise BadInputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    return kind
-
-@lru_cache(maxsize=16)
-def _scene(n, kind, seed, k):
-    rng = np.random.default_rng([seed, n, k, KINDS.index(kind)])
-    m = (_curves_scene if kind == "curves" else _grains_scene)(n, rng, SCENE_SHAPE)
-    m.flags.writeable = False  # cached: shared by every caller
-    return m
-
-def count_scene(n:int, # objects in the scene (2..500)
-                kind:str="curves", # "curves" (frame-spanning, as on a log) or "grains" (grains/vugs as ellipses)
-                seed:int=0, # seed of the scene family
-                k:int=0,    # which scene of the family
-               )->np.ndarray:
-    "An instance labelling (H, W) int16: 0 background, 1..n the objects (a later object covers an earlier one); `> 0` is its semantic map."
-    return _scene(_check_count(n), _check_kind(kind), int(seed), int(k)).copy()
-
-def count_components(semantic:np.ndarray)->int:
-    "How many objects connected components (8-connected) find in a semantic (foreground) map."
-    return int(ndimage.label(np.asarray(semantic) > 0, np.ones((3, 3), bool))[1])  # 8-connected
-
-# %% ../nbs/08_exhibits.ipynb #f8156920
-@lru_cache(maxsize=4096)
-def _measure(n, kind, seed, n_scenes):
-    comps = tuple(count_components(_scene(n, kind, seed, k)) for k in range(n_scenes))
-    return float(np.mean([abs(c - n) / n for c in comps])), comps
-
-def counting_error(n:int, kind:str="curves", seed:int=0, n_scenes:int=4)->dict:
-    "The measured counting error of connected components on `n_scenes` generated scenes of `n` objects (cached)."
-    err, comps = _measure(_check_count(n), _check_kind(kind), int(seed), int(n_scenes))
-    return dict(count=int(n), kind=kind, error=err, components=list(comps))
-
-def counting_error_curve(kind:str="curves", counts=COUNT_GRID, seed:int=0, n_scenes:int=4)->dict:
-    "`{'count': [...], 'error': [...]}`: measured counting error over a grid of counts."
-    return dict(kind=kind, count=list(counts), error=[counting_error(n, kind, seed, n_scenes)["error"] for n in counts])
-
+# %% ../nbs/08_exhibits.ipynb #2f53432e
 def count_verdict(count:int, error:float, named_classes:int=NAMED_CLASSES, threshold:float=COUNT_ERROR_THRESHOLD)->tuple:
     "`(verdict, reason)` for `count` objects, a measured counting `error` and `named_classes` nameable classes: `decide.verdict_for_count`'s."
     v, reasons = verdict_for_count(int(count), float(error), n_classes=int(named_classes) + 1, threshold=threshold)
-    return v, "; ".join(reasons)
-
-# %% ../nbs/08_exhibits.ipynb #485ce434
-def plot_counting_error(curves:list|None=None, # from `counting_error_curve`; both kinds if None
-                        threshold:float=COUNT_ERROR_THRESHOLD, named_classes:int=NAMED_CLASSES, ax=None):
-    "Counting error of connected components against the number of objects, with the rule's threshold."
-    if curves is None: curves = [counting_error_curve(k) for k in KINDS]
-    if ax is None: ax = bare_figure((6, 3.2), layout="constrained").subplots()
-    for c, col in zip(curves, ("#6a3d9a", "#8c564b")):
-        ax.plot(c["count"], 100 * np.asarray(c["error"]), "o-", ms=3, color=col, label=f"{c['kind']}: measured")
-    _count_axes(ax, threshold, named_classes)
-    ax.legend(fontsize=7, loc="lower right")
-    return ax
-
-def _count_axes(ax, threshold, named_classes):
-    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
-    ax.set_xscale("log"); ax.set_xlim(1.8, 560); ax.set_ylim(-3, 103)
-    ax.xaxis.set_major_locator(FixedLocator([2, 5, 10, 20, 50, 100, 200, 500])); ax.xaxis.set_major_formatter(ScalarFormatter())
-    ax.xaxis.set_minor_locator(NullLocator())  # few tick labels: the live view redraws this axis on every change
-    ax.axhline(100 * threshold, color="grey", lw=0.8, ls="--")
-    ax.text(2.1, 100 * threshold + 2, f"{100 * threshold:.0f}%: instance above", fontsize=7, color="grey")
-    ax.axvspan(1.8, named_classes + 0.5, color="#2ca02c", alpha=0.12, lw=0)
-    ax.text(1.9, 60, "named\nclasses", fontsize=7, color="#2ca02c")
-    ax.set_xlabel("same-kind objects per image"); ax.set_ylabel("counting error (%)")
-    ax.set_title("components of the semantic map: |components − N| / N", fontsize=9)
-    ax.grid(alpha=0.3)
+    return v, " ".join(reasons)
 
 # %% ../nbs/08_exhibits.ipynb #3ab7fdef
 class ObjectCountLever(Widgeted):
     "How many same-kind objects must be told apart: the measured counting error of a semantic map, and the verdict."
     verdict = Readout("'semantic' or 'instance' at this count (`count_verdict`).")
-    reason = Readout("Why: the rules of `decide` that fired, after the measured figures.")
+    reason = Readout("Why, in one paragraph: `reasons` joined.")
+    reasons = Readout("Why, in plain words: the verdict's own reason first (the measured figures), then each rule of `decide` that fired.")
     error = Readout("Measured counting error of connected components at this count, 0..1 (mean over `n_scenes` scenes).")
     hours = Readout("`decide.annotation_hours` for `n_images` images at this count: semantic vs instance.")
     instance = Readout("The shown scene's instance labelling (H, W), read-only: 0 background, 1..count the objects.")
@@ -361,11 +276,11 @@ class ObjectCountLever(Widgeted):
                  named_classes:int=NAMED_CLASSES, # objects that can be told apart by class alone
                  threshold:float=COUNT_ERROR_THRESHOLD, # tolerated counting error of connected components
                 ):
-        self.seed, self._kind = int(seed), _check_kind(kind)
+        self.seed, self._kind = int(seed), check_kind(kind)
         if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) or n_images < 0: raise BadInputError(f"n_images must be a whole number >= 0, got {n_images!r}")
         if not 1 <= int(n_scenes) <= 64: raise BadInputError(f"n_scenes must lie in 1..64, got {n_scenes!r}")
         self.n_images, self.n_scenes, self.named_classes, self.threshold = int(n_images), int(n_scenes), int(named_classes), float(threshold)
-        self._count = _check_count(count)
+        self._count = check_count(count)
         self._recompute()
 
     @property
@@ -374,22 +289,23 @@ class ObjectCountLever(Widgeted):
         return self._count
     @count.setter
     def count(self, n:int):
-        self._count = _check_count(n); self._recompute()
+        self._count = check_count(n); self._recompute()
 
     @property
     def kind(self)->str: return self._kind
     @kind.setter
     def kind(self, k:str):
-        self._kind = _check_kind(k); self._recompute()
+        self._kind = check_kind(k); self._recompute()
 
     def _recompute(self):
         n, kind = self._count, self._kind
-        self._instance = _scene(n, kind, self.seed, 0)  # cached, read-only
+        self._instance = cached_scene(n, kind, self.seed, 0)  # cached, read-only
         self._semantic = (self._instance if n <= self.named_classes else self._instance > 0).astype(np.uint8)
         self._semantic.flags.writeable = False
         m = counting_error(n, kind, self.seed, self.n_scenes)
         self._error, self._components = m["error"], m["components"]
-        self._verdict, self._reason = count_verdict(n, self._error, self.named_classes, self.threshold)
+        self._verdict, self._reasons = verdict_for_count(n, self._error, n_classes=self.named_classes + 1, threshold=self.threshold)
+        self._reason = " ".join(self._reasons)
         self._hours = annotation_hours(self.n_images, n, n_classes=n + 1 if n <= self.named_classes else 2)  # named: a class per object
         self.notify(count=n, kind=kind)
 
@@ -412,77 +328,95 @@ def __repr__(self:ObjectCountLever): return f"ObjectCountLever(count={self._coun
 def _components_text(lev)->str:
     "What the shown scene's semantic map says about the count."
     k = lev.components[0]; cc = f"{k} component{'s' * (k != 1)}"
-    if lev.count <= lev.named_classes: return f"{lev.count} classes (one class: {cc})"
-    return f"{cc} for {lev.count} objects, error {100 * lev.error:.0f}%"
+    if lev.count <= lev.named_classes: return f"{lev.count} {lev.kind}, {lev.count} classes"
+    return f"{cc}, {lev.count} objects"
+
+def _painting_note(lev, per_class:float)->str:
+    "Why painting costs what it does at this count (classes, not objects)."
+    k = lev.named_classes
+    if lev.count <= k: return (f"Painting grows with classes, not objects: here each of the {lev.count} {lev.kind} has a class of its own, a pass "
+                               f"of the brush each. From {k + 1} on they share one class, and painting costs {per_class:g} min less per image.")
+    return (f"Painting grows with classes, not objects: all {lev.count} {lev.kind} share one class here, one pass of the brush "
+            f"({per_class:g} min per image less than while each had a class of its own). Polygons grow with every object.")
 
 def _count_html(lev)->str:
-    h = lev.hours
-    rows = "".join(f"<tr><td>{k}</td><td>{v['min_per_image']:.1f}</td><td>{v['hours']:.1f}</td></tr>" for k, v in h.items())
-    return (f"<h3 style='margin:2px 0'>Verdict: {lev.verdict}</h3><p>{html.escape(lev.reason)}.</p>"
-            f"<p><b>{lev.count}</b> {lev.kind}; connected components found {', '.join(map(str, lev.components))} "
-            f"in {len(lev.components)} scenes: counting error <b>{100 * lev.error:.1f}%</b></p>"
-            f"<b>Annotation for {lev.n_images} images</b> (decide.annotation_hours)"
-            f"<table><tr><th></th><th>min/image</th><th>hours</th></tr>{rows}</table>")
+    "The readout above the figure: the verdict and its reason."
+    return f"<div style='font-size:14px'><h3 style='margin:2px 0'>Verdict: {lev.verdict}</h3>{html.escape(lev.reasons[0])}</div>"
+
+def _details_html(lev, cost=None)->str:
+    "The readout below the figure: what was measured, what it means at this count, and the annotation estimate."
+    from rasterlog_nb.decide import AnnotationCost
+    cost = cost or AnnotationCost()
+    s = (f"<div style='font-size:14px'><p style='margin:2px 0'><b>Measured:</b> {lev.count} {lev.kind} in one class; its connected components found "
+         f"{', '.join(map(str, lev.components))} in {len(lev.components)} scenes: counting error <b>{100 * lev.error:.1f}%</b>.</p>")
+    if lev.count <= lev.named_classes:
+        s += (f"<p style='margin:2px 0'><b>Why semantic beside a {100 * lev.error:.1f}% counting error:</b> that error is what one class for all "
+              f"the {lev.kind} would give (they cross, so their components merge). Here each has a class of its own, so the labels tell them "
+              f"apart and nothing is counted by components; the error matters from {lev.named_classes + 1} {lev.kind} on.</p>")
+    return s + estimate_html(lev.hours, lev.n_images, cost, note=_painting_note(lev, cost.semantic_per_class_min)) + "</div>"
 
 # %% ../nbs/08_exhibits.ipynb #f6dd974b
 @view_of(ObjectCountLever)
 class CountView(View):
-    "The thin view of an `ObjectCountLever`: slider, kind, readout and three panels; holds `.widget`."
+    "The thin view of an `ObjectCountLever`: slider, kind, readouts and three panels; holds `.widget`."
     def __init__(self, lev:ObjectCountLever):
         import ipywidgets as W
         super().__init__(lev)
-        self.fig = new_figure((9.6, 3.4))
-        gs = self.fig.add_gridspec(1, 3, width_ratios=(1, 1, 1.7))
+        self.fig = new_figure((10, 4.3))
+        gs = self.fig.add_gridspec(1, 3, width_ratios=(1, 1, 1.9))
         self.axs = [self.fig.add_subplot(gs[0, i]) for i in range(3)]
         self.sem = show_labels(self.axs[0], lev.semantic)
         self.ins = show_instances(self.axs[1], lev.instance, COUNT_RANGE[1])
         ax = self.axs[2]
-        self.curve, = ax.plot([], [], "o-", ms=3, color="#6a3d9a", label="measured")
-        self.mark, = ax.plot([], [], "o", ms=9, mfc="none", mec="k", mew=1.5, label="this count")
-        _count_axes(ax, lev.threshold, lev.named_classes); ax.legend(fontsize=7, loc="lower right")
-        ax.title.set_fontsize(8)
-        self.fig.subplots_adjust(left=0.01, right=0.98, bottom=0.15, top=0.88, wspace=0.22)
-        self.canvas, self.png = figure_widget(self.fig)
-        self.slider = self.link(W.FloatLogSlider(value=lev.count, base=10, min=math.log10(COUNT_RANGE[0]), max=math.log10(COUNT_RANGE[1]),
-                                                 step=0.01, description="objects", readout_format=".0f", layout=W.Layout(width="420px")),
-                                lambda v: setattr(lev, "count", int(round(v))))
-        self.kind = self.link(W.ToggleButtons(options=KINDS, value=lev.kind, description="kind", style={"button_width": "70px"}),
+        self.curve, = ax.plot([], [], "o-", ms=4, color="#6a3d9a", label="measured")
+        self.mark, = ax.plot([], [], "o", ms=11, mfc="none", mec="k", mew=1.8, label="this count")
+        count_axes(ax, lev.threshold, lev.named_classes)
+        ax.set_title("measured counting error, |components − N| / N", fontsize=TITLE_FONT)
+        self.fig.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.86, wspace=0.25)
+        self.canvas, self.png = figure_widget(self.fig, toolbar=False)
+        self.slider = self.link(W.IntSlider(value=lev.count, min=COUNT_RANGE[0], max=COUNT_RANGE[1], step=1, description="objects per image",
+                                            continuous_update=True, style={"description_width": "initial"}, layout=W.Layout(width="560px")),
+                                lambda v: setattr(lev, "count", v))
+        self.kind = self.link(W.ToggleButtons(options=KINDS, value=lev.kind, description="kind", style={"button_width": "80px"}),
                               lambda k: setattr(lev, "kind", k))
-        self.readout = W.HTML()
-        self.widget = W.VBox([W.HBox([self.slider, self.kind]), self.readout, self.canvas, self.out])
+        self.readout, self.details = W.HTML(), W.HTML()
+        keys = W.HTML("&nbsp;← / → one object, PageDown / PageUp five")
+        self.widget = W.VBox([W.HBox([self.slider, keys]), self.kind, self.readout, self.canvas, self.details, self.out])
         self._curve_kind = None
         self.update()
 
 # %% ../nbs/08_exhibits.ipynb #d610bed1
 @patch
 def update(self:CountView):
-    "State -> slider, kind, readout and panels, then one redraw."
+    "State -> slider, kind, readouts and panels, then one redraw."
     lev = self.state
     with self.syncing():
-        if self.slider.value != lev.count: self.slider.value = float(lev.count)
+        if self.slider.value != lev.count: self.slider.value = lev.count
         if self.kind.value != lev.kind: self.kind.value = lev.kind
     if self._curve_kind != lev.kind:  # measured once per kind (cached), not per change
         c = lev.error_curve(); self.curve.set_data(c["count"], 100 * np.asarray(c["error"])); self.curve.set_label(f"{lev.kind}: measured")
+        self.axs[2].legend(fontsize=FONT, loc="lower right")  # a new legend: the old one keeps the old label
         self._curve_kind = lev.kind
     self.mark.set_data([lev.count], [100 * lev.error])
     self.sem.set_data(lev.semantic); self.ins.set_data(lev.instance)
-    self.axs[0].set_title(f"semantic map: {'one class per object' if lev.count <= lev.named_classes else 'one class'}\n{_components_text(lev)}", fontsize=8)
-    self.axs[1].set_title(f"instance labels\n{len(np.unique(lev.instance)) - 1} visible objects of {lev.count}", fontsize=8)
-    self.readout.value = _count_html(lev)
+    named = lev.count <= lev.named_classes
+    self.axs[0].set_title(f"semantic: {'a class each' if named else 'one class'}\n{_components_text(lev)}", fontsize=TITLE_FONT)
+    self.axs[1].set_title(f"instance labels:\n{len(np.unique(lev.instance)) - 1} visible of {lev.count}", fontsize=TITLE_FONT)
+    self.readout.value, self.details.value = _count_html(lev), _details_html(lev)
     refresh(self.fig, self.png)
 
 # %% ../nbs/08_exhibits.ipynb #0a0c1100
 def count_gallery(counts=(2, 3, 50, 500), kind:str="curves", seed:int=0):
     "A static figure: semantic map above instance labels at a few counts, with the verdict."
     lev = ObjectCountLever(seed=seed, kind=kind)
-    fig = bare_figure((2.1 * len(counts), 2 * 2.1 * SCENE_SHAPE[0] / SCENE_SHAPE[1] + 0.5))
+    fig = bare_figure((2.6 * len(counts), 2 * 2.6 * SCENE_SHAPE[0] / SCENE_SHAPE[1] + 0.7))
     axs = fig.subplots(2, len(counts), squeeze=False)
     for j, n in enumerate(counts):
         lev.count = n
         show_labels(axs[0, j], lev.semantic)
-        axs[0, j].set_title(f"N = {n}: {lev.verdict}\n{_components_text(lev)}", fontsize=8)
+        axs[0, j].set_title(f"N = {n}: {lev.verdict}\n{_components_text(lev)}", fontsize=FONT)
         show_instances(axs[1, j], lev.instance, COUNT_RANGE[1])
     for a in axs.ravel(): a.set_xticks([]); a.set_yticks([])
-    axs[0, 0].set_ylabel("semantic", fontsize=8); axs[1, 0].set_ylabel("instance", fontsize=8)
+    axs[0, 0].set_ylabel("semantic", fontsize=FONT); axs[1, 0].set_ylabel("instance", fontsize=FONT)
     fig.tight_layout(pad=0.3)
     return fig

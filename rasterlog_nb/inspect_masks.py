@@ -12,6 +12,7 @@ from fastcore.basics import patch
 from .core import CLASSES, CLASS_COLOURS, N_CLASSES, BadInputError, RasterLog
 from .registry import resolve_model
 from .widgets import Widgeted, View, view_of, new_figure, figure_widget, refresh, iou_text, label_rgba, show_scan, show_labels
+from .widgets import FONT, TITLE_FONT, gutter
 
 # %% auto #0
 __all__ = ['ERROR_CODES', 'ERROR_COLOURS', 'SCORE_KEYS', 'error_map', 'image_metrics', 'MaskInspector', 'InspectorView']
@@ -269,8 +270,8 @@ class InspectorView(View):
         super().__init__(ins)
         self._shape, has_model, lg = None, ins.model is not None, ins.log
         self.names = ["image", "truth"] + (["prediction", "overlay", "errors"] if has_model else ["overlay"])
-        n, pw = len(self.names), 1.8
-        self.fig = new_figure((pw * n, min(max(pw * lg.height / lg.width, 2.2), 5.5) + 0.7))
+        n, pw = len(self.names), 1.9
+        self.fig = new_figure((pw * n + 0.5, min(max(pw * lg.height / lg.width, 2.2), 5.2) + 0.9))
         self.axs = list(self.fig.subplots(1, n, sharex=True, sharey=True, squeeze=False)[0])
         ax, z = dict(zip(self.names, self.axs)), np.zeros(lg.image.shape, np.uint8)
         self.im = {"image": show_scan(ax["image"], lg.image), "truth": show_labels(ax["truth"], z), "overlay": show_scan(ax["overlay"], lg.image)}
@@ -280,18 +281,19 @@ class InspectorView(View):
             self.im["errors"] = ax["errors"].imshow(z, cmap=ListedColormap(list(ERROR_COLOURS)), vmin=0, vmax=len(ERROR_CODES) - 1, interpolation="nearest")
         self.truth_lines = [ax["image"].plot([], [], ":", color=CLASS_COLOURS[k], lw=0.9, alpha=0.7)[0] for k in (1, 2)]
         self.trace_lines = [ax["image"].plot([], [], "-", color=CLASS_COLOURS[k], lw=1.0, alpha=0.85)[0] for k in (1, 2)]
-        for a, name in zip(self.axs, self.names): a.set_xticks([]); a.set_yticks([]); a.set_title(name, fontsize=8)
+        for a, name in zip(self.axs, self.names): a.set_xticks([]); a.set_yticks([]); a.set_title(name, fontsize=TITLE_FONT)
         if has_model:
             self.fig.legend(handles=[Patch(color=c, label=l) for c, l in zip(ERROR_COLOURS[2:], ERROR_CODES[2:])],
-                            loc="lower right", ncol=3, fontsize=7, frameon=False)
-        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.08 if has_model else 0.02, top=0.93, wspace=0.04)
+                            loc="lower right", ncol=3, fontsize=FONT, frameon=False)
+        h_in = self.fig.get_figheight()  # the toolbar floats over the canvas's left edge: that gutter stays empty
+        self.fig.subplots_adjust(left=gutter(self.fig), right=0.99, bottom=(0.4 if has_model else 0.05) / h_in, top=1 - 0.55 / h_in, wspace=0.04)
         self.canvas, self.png = figure_widget(self.fig)
         self.fig.canvas.mpl_connect("motion_notify_event", self.on_move)
         lay = W.Layout(width="86px")
         self.prev_b, self.next_b = W.Button(description="◀ prev", layout=lay), W.Button(description="next ▶", layout=lay)
         self.prev_b.on_click(lambda b: self.run(ins.prev)); self.next_b.on_click(lambda b: self.run(ins.next))
-        self.slider = self.link(W.IntSlider(value=ins.index, min=0, max=len(ins) - 1, description="sample", continuous_update=False),
-                                lambda i: setattr(ins, "index", i))
+        self.slider = self.link(W.IntSlider(value=ins.index + 1, min=1, max=len(ins), description="sample", continuous_update=False),
+                                lambda i: setattr(ins, "index", i - 1))  # counted from 1, as the header counts
         self.toggles = {k: self.link(W.ToggleButton(value=k in ins.show_classes, description=CLASSES[k], layout=lay, style={"text_color": CLASS_COLOURS[k]}),
                                      lambda v: setattr(ins, "show_classes", [j for j, t in self.toggles.items() if t.value])) for k in (1, 2)}
         self.curves_cb = self.link(W.Checkbox(value=ins.show_curves, description="curves (dotted truth, solid digitised)", indent=False),
@@ -321,7 +323,7 @@ def update(self:InspectorView):
     "State -> controls, artists and tables, then one redraw."
     ins, lg = self.state, self.state.log
     with self.syncing():
-        self.slider.value = ins.index
+        self.slider.value = ins.index + 1
         for k, t in self.toggles.items(): t.value = k in ins.show_classes
         self.curves_cb.value = ins.show_curves
     truth = ins.visible(lg.mask if lg.mask is not None else np.zeros(lg.image.shape, np.uint8))
@@ -352,8 +354,8 @@ def update(self:InspectorView):
         self._shape = lg.image.shape
     m = ins.metrics
     if m["iou"] is not None:
-        self.axs[self.names.index("prediction")].set_title(f"prediction: IoU {iou_text(m['iou'])}", fontsize=7)
-    self.axs[self.names.index("overlay")].set_title("overlay (prediction)" if ins.prediction is not None else "overlay (truth)", fontsize=8)
+        self.axs[self.names.index("prediction")].set_title(f"prediction\n{iou_text(m['iou'], curves_only=True)}", fontsize=TITLE_FONT)
+    self.axs[self.names.index("overlay")].set_title("overlay\n(prediction)" if ins.prediction is not None else "overlay\n(truth)", fontsize=TITLE_FONT)
     self.metrics_html.value = _metrics_html(ins)
     self.show_hover()
     refresh(self.fig, self.png)

@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .core import CLASSES, N_CLASSES, BadInputError
-from .widgets import C1, C2, Widgeted, View, view_of, new_figure, figure_widget, refresh
+from .core import CLASSES, N_CLASSES, SHIPPED, BadInputError
+from .widgets import C1, C2, FONT, TITLE_FONT, CELL_WIDTH, Widgeted, View, view_of, new_figure, figure_widget, refresh
 
 # %% auto #0
 __all__ = ['STATES', 'LiveTrainer', 'TrainerView']
@@ -22,14 +22,25 @@ def _default_config():
     from rasterlog_nb.train import TrainConfig
     return TrainConfig(model=dict(base=8, depth=3), epochs=3, n_per_epoch=48, batch_size=4, crop=(128, 128), val_n=4, lr=3e-3)
 
+def _init_path(init)->Path:
+    "A checkpoint to start from: 'default' is the shipped model's file."
+    from rasterlog_nb.registry import default_model_path
+    return default_model_path() if isinstance(init, str) and init == SHIPPED else Path(init)
+
 class LiveTrainer(Widgeted):
     "Train in a background thread with start/pause/resume/stop, live loss and IoU curves and a progress bar."
     def __init__(self,
                  config=None,             # a `train.TrainConfig` (default: a small demonstration run)
                  out=None,                # best checkpoint path (default: a fresh temporary folder's `live.pt`)
                  min_interval:float=0.2,  # seconds between redraws of the plots (at most 5 per second)
+                 init=None,               # start from these weights: a checkpoint path or "default" (the shipped model); None: from scratch
                 ):
         self.config = _default_config() if config is None else config
+        self.init = None if init is None else _init_path(init)
+        if self.init is not None:  # the architecture is the checkpoint's, so that its weights fit
+            from rasterlog_nb.registry import read_checkpoint
+            ck = dict(read_checkpoint(self.init)["config"])
+            self.config = replace(self.config, arch=ck.pop("arch"), model=ck)
         self.out = None if out is None else Path(out)
         self.min_interval = float(min_interval)
         self.history, self.state, self.error, self.traceback, self.trainer = [], "idle", None, None, None
@@ -112,7 +123,7 @@ def start(self:LiveTrainer):
 def _run(self:LiveTrainer, cfg):
     try:
         from rasterlog_nb.train import Trainer
-        tr = Trainer(cfg, out=self.out, callbacks=[self._on_event], progress=False)
+        tr = Trainer(cfg, out=self.out, callbacks=[self._on_event], progress=False, init=self.init)
         with self._lock:
             self.trainer = tr
             if self._want_pause: tr.pause()
@@ -258,15 +269,16 @@ class TrainerView(View):
         for k, c in self.controls.items(): self.link(c, lambda v, k=k: self._set(k, v))
         self.bar = W.IntProgress(value=0, min=0, max=1, description="progress", style=st, layout=W.Layout(width="420px"))
         self.status = W.HTML()
-        self.fig = new_figure((8, 2.6))
+        self.fig = new_figure((CELL_WIDTH, 3.4))
         self.ax_loss, self.ax_iou = self.fig.subplots(1, 2)
         self.loss_line, = self.ax_loss.plot([], [], lw=0.8, color="#888", label="step")
         self.avg_line, = self.ax_loss.plot([], [], lw=1.6, color="k", label="moving average")
-        self.ax_loss.set(xlabel="step", ylabel="training loss", title="loss")
+        self.ax_loss.set_xlabel("step", fontsize=FONT); self.ax_loss.set_ylabel("training loss", fontsize=FONT); self.ax_loss.set_title("loss", fontsize=TITLE_FONT)
         self.iou_lines = [self.ax_iou.plot([], [], "o-", color=c, ms=3, label=CLASSES[k])[0] for k, c in ((1, C1), (2, C2))]
-        self.ax_iou.set(xlabel="epoch", ylabel="validation IoU", title="IoU", ylim=(0, 1))
+        self.ax_iou.set_xlabel("epoch", fontsize=FONT); self.ax_iou.set_ylabel("validation IoU", fontsize=FONT)
+        self.ax_iou.set_title("IoU", fontsize=TITLE_FONT); self.ax_iou.set_ylim(0, 1)
         self.ax_iou.xaxis.set_major_locator(MaxNLocator(integer=True))
-        for a in (self.ax_loss, self.ax_iou): a.legend(fontsize=7, loc="best"); a.tick_params(labelsize=7)
+        for a in (self.ax_loss, self.ax_iou): a.legend(fontsize=FONT, loc="best"); a.tick_params(labelsize=FONT)
         self.fig.tight_layout(pad=0.6)
         self.canvas, self.png = figure_widget(self.fig, toolbar=False)
         c = self.controls

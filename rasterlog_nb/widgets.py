@@ -4,16 +4,17 @@
 
 # %% ../nbs/08a_widgets.ipynb #8fada379
 from __future__ import annotations
-import io
+import importlib, io
 from contextlib import contextmanager
 from typing import Callable
 import numpy as np
 from .core import CLASS_COLOURS, mask_cmap
 
 # %% auto #0
-__all__ = ['C1', 'C2', 'show_labels', 'label_rgba', 'show_instances', 'iou_text', 'bare_figure', 'new_figure', 'snapshot',
-           'show_scan', 'show_boxes', 'move_boxes', 'figure_widget', 'refresh', 'Observable', 'Readout', 'Widgeted',
-           'view_of', 'View']
+__all__ = ['C1', 'C2', 'FONT', 'TITLE_FONT', 'CELL_WIDTH', 'GUTTER_PX', 'BOX_STYLES', 'OVERLAP_COLOUR', 'show_labels',
+           'label_rgba', 'show_instances', 'iou_text', 'bare_figure', 'new_figure', 'snapshot', 'min_font', 'gutter',
+           'show_scan', 'show_boxes', 'move_boxes', 'box_legend', 'figure_widget', 'refresh', 'Observable', 'Readout',
+           'Widgeted', 'view_of', 'View']
 
 # %% ../nbs/08a_widgets.ipynb #f4692f3a
 C1, C2 = CLASS_COLOURS[1], CLASS_COLOURS[2]  # curve1, curve2: lines, boxes and tints
@@ -48,9 +49,11 @@ def show_instances(ax, # a matplotlib axes
     ax.set_xticks([]); ax.set_yticks([])
     return im
 
-def iou_text(ious)->str:
-    "Per-class IoU `[background, curve1, curve2]` in one short line (`n/a` for a class absent from both)."
-    return " ".join(f"{n} {'n/a' if v is None else f'{v:.2f}'}" for n, v in zip(("bg", "c1", "c2"), ious))
+def iou_text(ious, # per-class IoU `[background, curve1, curve2]`
+             curves_only:bool=False, # leave the background out
+            )->str:
+    "Per-class IoU in one short line, `bg 0.99 c1 0.89 c2 0.86` (`n/a` for a class absent from both)."
+    return " ".join(f"{n} {'n/a' if v is None else f'{v:.2f}'}" for n, v in list(zip(("bg", "c1", "c2"), ious))[int(curves_only):])
 
 # %% ../nbs/08a_widgets.ipynb #9052075a
 def bare_figure(figsize, **kw):
@@ -82,6 +85,23 @@ def snapshot(fig, # a matplotlib figure (live or static)
         buf = io.BytesIO(); im.save(buf, format="png", optimize=True)
     return Image(data=buf.getvalue(), format="png")
 
+# %% ../nbs/08a_widgets.ipynb #e817db96
+FONT = 11         # the smallest text a figure shows, in points: legible when projected at 1280×720
+TITLE_FONT = 12   # panel titles
+CELL_WIDTH = 10.0 # inches: about the width of a JupyterLab cell at 1280 px (ipympl draws at 100 dpi)
+GUTTER_PX = 44    # pixels a figure with ipympl's toolbar keeps free at its left: the toolbar floats over the canvas there
+
+def min_font(fig)->float:
+    "The smallest font size (points) of any visible, non-empty text of `fig`: titles, labels, tick labels, legends."
+    from matplotlib.text import Text
+    fig.draw_without_rendering()  # tick labels get their text at draw time
+    shown = lambda t: t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())
+    return min((t.get_fontsize() for t in fig.findobj(Text) if shown(t)), default=float("inf"))
+
+def gutter(fig)->float:
+    "The left margin (a fraction of the figure's width) that keeps `GUTTER_PX` free for ipympl's toolbar."
+    return GUTTER_PX / (fig.get_figwidth() * fig.dpi)
+
 # %% ../nbs/08a_widgets.ipynb #138913fe
 def show_scan(ax, # a matplotlib axes
               image:np.ndarray, # (H, W) uint8 grey scan
@@ -92,15 +112,22 @@ def show_scan(ax, # a matplotlib axes
     ax.set_xticks([]); ax.set_yticks([])
     return im
 
+BOX_STYLES = ((C1, "-"), (C2, "--"))  # curve1's box solid red, curve2's dashed blue, like the curves themselves
+OVERLAP_COLOUR = "#6a3d9a"            # the hatched intersection of the two boxes (and box IoU wherever it is drawn)
+
+def _box_patches(boxes=((0, 0, 1, 1), (0, 0, 1, 1))):
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+    rects = [Rectangle(b[:2], b[2] - b[0], b[3] - b[1], facecolor=to_rgba(c, 0.10), edgecolor=c, lw=1.6, ls=ls)
+             for b, (c, ls) in zip(boxes, BOX_STYLES)]
+    return rects, Rectangle((0, 0), 1, 1, fill=False, hatch="////", edgecolor=OVERLAP_COLOUR, lw=0)
+
 def show_boxes(ax, # a matplotlib axes
                boxes, # curve1's and curve2's boxes, (x0, y0, x1, y1) each
               )->tuple:
     "Both boxes in their class colours (curve1 solid, curve2 dashed) and their intersection hatched; returns `(rects, inter)`."
-    from matplotlib.colors import to_rgba
-    from matplotlib.patches import Rectangle
-    rects = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor=to_rgba(c, 0.10), edgecolor=c, lw=1.6, ls=ls))
-             for c, ls in ((C1, "-"), (C2, "--"))]
-    inter = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, hatch="////", edgecolor="#6a3d9a", lw=0))
+    rects, inter = _box_patches()
+    rects, inter = [ax.add_patch(r) for r in rects], ax.add_patch(inter)
     move_boxes(rects, inter, boxes)
     return rects, inter
 
@@ -112,16 +139,25 @@ def move_boxes(rects, inter, boxes):
     inter.set_visible(ix1 > ix0 and iy1 > iy0)
     if inter.get_visible(): inter.set_bounds(ix0, iy0, ix1 - ix0, iy1 - iy0)
 
+def box_legend(where, # a figure or an axes
+               **kw,  # passed to `legend` (loc, ncol, fontsize...)
+              ):
+    "The key to `show_boxes`: curve1 (solid line) and its red box, curve2 (dashed line) and its blue dashed box, their overlap hatched."
+    (r1, r2), inter = _box_patches()
+    inter.set_edgecolor(OVERLAP_COLOUR); inter.set_linewidth(0.8)
+    labels = ("curve1: solid line, red box", "curve2: dashed line, blue dashed box", "where the boxes overlap")
+    return where.legend([r1, r2, inter], labels, **{"fontsize": FONT, "frameon": False, **kw})
+
 # %% ../nbs/08a_widgets.ipynb #24a18a7e
 def figure_widget(fig, # from `new_figure`
-                  toolbar:bool=True, # show ipympl's toolbar (zoom, pan)
+                  toolbar:bool=True, # show ipympl's toolbar (zoom, pan) at the left: keep `gutter(fig)` free there
                  )->tuple:
     "(widget, png_target): the live ipympl canvas itself, or an Image widget refreshed from PNG under other backends."
     import ipywidgets as W
     if isinstance(fig.canvas, W.DOMWidget):
         c = fig.canvas
         c.header_visible, c.footer_visible, c.resizable = False, False, False
-        c.toolbar_visible, c.toolbar_position = toolbar, "left"
+        c.toolbar_visible, c.toolbar_position = ("visible" if toolbar else False), "left"  # never fading in over a title
         return c, None
     img = W.Image(format="png")
     return img, img
@@ -169,15 +205,22 @@ class Readout:
 # %% ../nbs/08a_widgets.ipynb #51c7e09c
 class Widgeted(Observable):
     "An observable state with a lazily built view: `.view`, `.widget`, `.figure` and notebook display, alike for every widget."
-    view_class = None  # set by `@view_of(cls)` on the view class
+    view_class = None  # set by `@view_of(cls)` on the view class; or the name of the module that declares it, imported on first use
+
+    @classmethod
+    def declared_view(cls)->type|None:
+        "The view class `@view_of` declared, its module imported first if the class names one; None if there is none."
+        if isinstance(cls.view_class, str): importlib.import_module(cls.view_class)  # its `@view_of` replaces the name
+        return None if isinstance(cls.view_class, str) else cls.view_class
 
     @property
     def view(self):
         "The view, built (and subscribed) the first time it is asked for."
         if self.__dict__.get("_view") is None:
-            if self.view_class is None: raise TypeError(f"{type(self).__name__} has no view: decorate one with @view_of({type(self).__name__})")
+            view_class = self.declared_view()
+            if view_class is None: raise TypeError(f"{type(self).__name__} has no view: decorate one with @view_of({type(self).__name__})")
             n = len(self.subscribers)
-            try: self.__dict__["_view"] = self.view_class(self)
+            try: self.__dict__["_view"] = view_class(self)
             except BaseException: del self.subscribers[n:]; raise  # a view that failed to build leaves no subscriber behind
         return self.__dict__["_view"]
 
@@ -198,7 +241,7 @@ class Widgeted(Observable):
 
     def _ipython_display_(self):
         from IPython.display import display
-        if self.view_class is None: print(repr(self))  # a notebook shows the state before its view is declared
+        if self.declared_view() is None: print(repr(self))  # a notebook shows the state before its view is declared
         else: display(self.widget)
 
 def view_of(state_cls:type):

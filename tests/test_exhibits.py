@@ -37,6 +37,7 @@ def test_separation_widget_round_trip():
     np.testing.assert_array_equal(v.im.get_array(), ex.log.image)
     np.testing.assert_array_equal(v.lab.get_array(), ex.log.mask)
     assert v.rects[0].get_x() == pytest.approx(ex.boxes[0, 0]) and v.inter.get_visible()
+    assert v.slider.step == 1.0                                    # one key press: one pixel
     v.slider.value = ex.max_separation * 0.4
     assert ex.separation == pytest.approx(ex.max_separation * 0.4)
     assert v.rects[1].get_x() == pytest.approx(ex.boxes[1, 0])
@@ -48,10 +49,14 @@ def test_lever_widget_round_trip():
     v = lev.view
     png0 = v.png.value
     lev.count = 50
-    assert v.slider.value == 50.0 and "Verdict: instance" in v.readout.value and v.png.value != png0
+    assert v.slider.value == 50 and "Verdict: instance" in v.readout.value and v.png.value != png0
     np.testing.assert_array_equal(v.ins.get_array(), lev.instance)
-    v.slider.value = 2.3
-    assert lev.count == 2 and v.slider.value == 2.0 and "Verdict: semantic" in v.readout.value
+    assert (v.slider.min, v.slider.max, v.slider.step) == (2, 500, 1)    # whole counts: one key press is one object
+    v.slider.value = 3
+    assert lev.count == 3 and "Verdict: instance" in v.readout.value
+    v.slider.value = 2
+    assert lev.count == 2 and v.slider.value == 2 and "Verdict: semantic" in v.readout.value
+    assert "Why semantic beside" in v.details.value and " USD" in v.details.value
     v.kind.value = "grains"
     assert lev.kind == "grains" and v.curve.get_label() == "grains: measured"
     lev.kind = "curves"

@@ -135,13 +135,14 @@ def test_inspector_widget_round_trip(tiny):
     assert ins.widget is w and v.names == ["image", "truth", "prediction", "overlay", "errors"]
     png0 = v.png.value
     ins.index = 2                                                  # state -> widgets and artists
-    assert v.slider.value == 2 and v.png.value != png0
+    assert v.slider.value == 3 and v.png.value != png0             # the slider counts from 1, as the header's "3/3" does
+    assert "(3/3," in v.metrics_html.value
     np.testing.assert_array_equal(v.im["image"].get_array(), ins.log.image)
     np.testing.assert_array_equal(v.im["prediction"].get_array(), ins.prediction)
     np.testing.assert_array_equal(v.im["errors"].get_array(), ins.errors)
     np.testing.assert_allclose(v.trace_lines[0].get_xdata(), ins.traced[:, 0])
     assert ins.log.name in v.metrics_html.value
-    v.slider.value = 0; assert ins.index == 0                      # widgets -> state
+    v.slider.value = 1; assert ins.index == 0                      # widgets -> state
     v.next_b.click(); assert ins.index == 1
     v.prev_b.click(); assert ins.index == 0
     v.toggles[2].value = False
