@@ -22,29 +22,24 @@ def fit_polyline(ys:np.ndarray, # pixel rows
     H = len(x0)
     x = np.where(var, np.nan_to_num(x0), 0.0)
     link = var[:-1] & var[1:]
-    ys = np.asarray(ys, np.int64); cs = np.asarray(cs, np.float64); ws = np.asarray(ws, np.float64)
+    ys = np.asarray(ys, np.int64); cs = np.asarray(cs, np.float64); ws = np.asarray(ws, np.float64); n = len(ys)
+    segs = []                                           # the segments starting 2 rows above .. 1 row below each pixel: fixed
+    for dj in (-2, -1, 0, 1):
+        j = ys + dj; ok = (j >= 0) & (j < H - 1); ok[ok] = link[j[ok]]
+        segs.append((np.where(ok, j, 0), ~ok, -dj))     # segment, unusable, the pixel's row relative to its start
     for _ in range(iters):
-        n = len(ys)
-        bd = np.full(n, np.inf); ca = np.zeros(n); cb = np.zeros(n); tg = np.zeros(n); ia = np.zeros(n, np.int64)
-        for dj in (-2, -1, 0, 1):
-            j = ys + dj
-            ok = (j >= 0) & (j < H - 1)
-            ok[ok] = link[j[ok]]
-            j = np.where(ok, j, 0)
-            xa = x[j]; D = x[j + 1] - xa
-            ay, ac = ys - j, cs - xa
-            s2 = 1 + D * D
+        bd = np.full(n, np.inf); bu = np.zeros(n); bs = np.ones(n); by = np.zeros(n); ia = np.zeros(n, np.int64)
+        for j, nok, ay in segs:                         # the nearest segment: distance, position, squared length
+            xa = x[j]; D = x[j + 1] - xa; ac = cs - xa; s2 = 1 + D * D
             u = np.clip((ay + ac * D) / s2, 0, 1)
-            d2 = np.where(ok, (ay - u) ** 2 + (ac - u * D) ** 2, np.inf)
+            d2 = (ay - u) ** 2 + (ac - u * D) ** 2; d2[nok] = np.inf
             bt = d2 < bd
-            s = np.sqrt(s2); inner = (u > 0) & (u < 1)
-            bd = np.where(bt, d2, bd); ia = np.where(bt, j, ia)
-            ca = np.where(bt, np.where(inner, (1 - ay) / s, (u <= 0) * 1.0), ca)
-            cb = np.where(bt, np.where(inner, ay / s, (u >= 1) * 1.0), cb)
-            tg = np.where(bt, np.where(inner, cs / s, cs), tg)
+            bd[bt] = d2[bt]; bu[bt] = u[bt]; bs[bt] = s2[bt]; by[bt] = ay; ia[bt] = j[bt]
+        s = np.sqrt(bs); inner = (bu > 0) & (bu < 1)
+        ca = np.where(inner, (1 - by) / s, (bu <= 0) * 1.0); cb = np.where(inner, by / s, (bu >= 1) * 1.0)
         ok = np.isfinite(bd)
+        tg = np.where(ok, np.where(inner, cs / s, cs), 0)
         w = np.where(ok, ws / (1 + np.maximum(0, np.sqrt(np.where(ok, bd, 0)) - 3) ** 2), 0)
-        tg = np.where(ok, tg, 0)
         dg = np.bincount(ia, w * ca * ca, H) + np.bincount(ia + 1, w * cb * cb, H + 1)[:H]
         off = np.bincount(ia, w * ca * cb, H)
         rhs = np.bincount(ia, w * ca * tg, H) + np.bincount(ia + 1, w * cb * tg, H + 1)[:H]
@@ -62,30 +57,34 @@ def fit_polyline(ys:np.ndarray, # pixel rows
 # %% ../nbs/07c_centreline.ipynb #5d0b698a
 def _seg_dist(ys, cs, x:np.ndarray, link:np.ndarray):
     "Distance of pixels to the nearest segment of the polyline through (x[r], r) (NaN rows break it), its gradient in the segment's two vertices, the segment and the position along it."
-    H, n = len(x), len(ys)
+    H = len(x)
     # segments by start row, padded by two unusable ones at each end so that rows y-2 .. y+1 can be looked up directly
     sx = np.zeros(H + 3); sd = np.zeros(H + 3); bad = np.ones(H + 3, bool)
     sx[2:H + 1] = x[:-1]; sd[2:H + 1] = np.diff(x); bad[2:H + 1] = ~link
-    out = [np.full(n, np.inf), np.zeros(n), np.zeros(n), np.zeros(n, np.int64)]   # d, u, horizontal offset, segment
-    def near(idx, js):
-        yi, ci = ys[idx], cs[idx]
-        J = yi[None, :] + np.asarray(js, np.int64)[:, None]
-        xa = sx[J + 2]; D = sd[J + 2]
-        ay = yi - J; ac = ci - xa
-        u = np.clip((ay + ac * D) / (1 + D * D), 0, 1)
-        px = ac - u * D; py = ay - u
-        d2 = np.where(bad[J + 2], np.inf, px * px + py * py)
-        m = d2.argmin(0); i = np.arange(len(idx))
-        d = np.sqrt(d2[m, i])
-        better = d < out[0][idx]; idx = idx[better]; m = m[better]; i = i[better]
-        out[0][idx], out[1][idx], out[2][idx], out[3][idx] = d[better], u[m, i], px[m, i], J[m, i]
-    near(np.arange(n), (-1, 0))                         # the two segments through the pixel's row
-    far = np.flatnonzero(out[0] > 1)                    # others are at least 1 away: they matter only beyond that
-    if len(far): near(far, (-2, 1))
-    d, u, px, j = out
+    def near(yi, ci, js):
+        "Squared distance, position, horizontal offset and segment of the nearest of the segments starting `js` rows from each pixel's."
+        best = None
+        for j in js:
+            J = yi + (j + 2); xa, D = sx[J], sd[J]
+            ac = ci - xa
+            u = np.clip((ac * D - j) / (1 + D * D), 0, 1)          # the pixel is -j rows below the segment's start
+            px = ac - u * D; py = -j - u
+            d2 = px * px + py * py; d2[bad[J]] = np.inf
+            if best is None: best = [d2, u, px, J - 2]
+            else:
+                b = d2 < best[0]
+                for a, v in zip(best, (d2, u, px, J - 2)): a[b] = v[b]
+        return best
+    d2, u, px, seg = near(ys, cs, (-1, 0))              # the two segments through the pixel's row
+    far = np.flatnonzero(d2 > 1)                        # others are at least 1 away: they matter only beyond that
+    if len(far):
+        f = near(ys[far], cs[far], (-2, 1)); b = f[0] < d2[far]; fb = far[b]
+        for a, v in zip((d2, u, px, seg), f): a[fb] = v[b]
+    fin = np.isfinite(d2); d = np.sqrt(d2)
+    u, px, seg = np.where(fin, u, 0), np.where(fin, px, 0), np.where(fin, seg, 0)
     # moving a vertex sideways moves the nearest point by (1 - u) or u of it: d' = -(1 - u) px / d, -u px / d
     g = -px / np.maximum(d, 1e-9)
-    return d, (1 - u) * g, u * g, j, u
+    return d, (1 - u) * g, u * g, seg, u
 
 # %% ../nbs/07c_centreline.ipynb #4daddb42
 def _flanked(arc:np.ndarray, pos_arc:np.ndarray, flank:float)->np.ndarray:

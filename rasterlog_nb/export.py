@@ -10,7 +10,7 @@ import numpy as np
 from .core import *
 
 # %% auto #0
-__all__ = ['FORMATS', 'NULL', 'parse_names', 'parse_units', 'write_csv', 'las_text', 'write_las']
+__all__ = ['FORMATS', 'NULL', 'CONF_COLUMNS', 'parse_names', 'parse_units', 'write_csv', 'las_text', 'write_las']
 
 # %% ../nbs/07a_export.ipynb #aa7a4dd5
 FORMATS = ("csv", "las")  # what `--out FILE.EXT` and `--format` accept
@@ -52,12 +52,26 @@ def _check_cols(cols, height, width):
     return cols, H, int(width)
 
 # %% ../nbs/07a_export.ipynb #62392e14
+CONF_COLUMNS = ("curve1_conf", "curve2_conf")  # what the digitiser's CSV adds after `CURVE_COLUMNS`
+
 def write_csv(path, # file to write (atomically)
               cols:np.ndarray, # (H, 2) traced columns (NaN = absent)
-              cal:Calibration=Calibration(), height:int|None=None, width:int|None=None)->Path:
-    "Write the digitised curves as a curves CSV (`row,depth,curve1_col,curve2_col,curve1,curve2`)."
+              cal:Calibration=Calibration(), height:int|None=None, width:int|None=None,
+              conf:np.ndarray|None=None, # (H, 2) confidence of each traced row: the two `CONF_COLUMNS` at the end
+             )->Path:
+    "Write the digitised curves as a curves CSV (`row,depth,curve1_col,curve2_col,curve1,curve2`, then `curve1_conf,curve2_conf` with `conf`)."
     cols, H, W = _check_cols(cols, height, width)
-    write_curves_csv(path, curves_table(cols, cal, H, W))
+    table = curves_table(cols, cal, H, W)
+    if conf is None:
+        write_curves_csv(path, table); return Path(path)
+    conf = np.asarray(conf, np.float64)
+    if conf.shape != cols.shape: raise BadInputError(f"expected ({H}, 2) confidences, got {conf.shape}")
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:    # core's six columns, then the two confidences
+        write_curves_csv(Path(d) / "c.csv", table); lines = (Path(d) / "c.csv").read_text().splitlines()
+    f = lambda v: f"{v:.3f}" if np.isfinite(v) else ""
+    lines = [f"{lines[0]},{','.join(CONF_COLUMNS)}"] + [f"{l},{f(a)},{f(b)}" for l, (a, b) in zip(lines[1:], conf.tolist())]
+    with atomic_write(path, "w", newline="") as fh: fh.write("\n".join(lines) + "\n")
     return Path(path)
 
 # %% ../nbs/07a_export.ipynb #8977ac52

@@ -28,13 +28,14 @@ class Digitized:
     cal: Calibration = field(default_factory=Calibration)
     width: int = 0                   # track width in pixels
     name: str = "log"
+    conf: np.ndarray|None = None     # (H, 2) confidence of each traced row in [0, 1] (NaN = absent)
 
     @property
     def height(self): return len(self.cols)
     def values(self)->np.ndarray: return self.cal.col_to_value(self.cols, self.width)
     def depths(self)->np.ndarray: return self.cal.row_to_depth(np.arange(self.height), self.height)
     def table(self)->dict: return curves_table(self.cols, self.cal, self.height, self.width)
-    def to_csv(self, path)->Path: return write_csv(path, self.cols, self.cal, self.height, self.width)
+    def to_csv(self, path)->Path: return write_csv(path, self.cols, self.cal, self.height, self.width, conf=self.conf)
     def to_las(self, path, names=("CURVE1", "CURVE2"), units=("", ""), well:str|None=None)->Path:
         return write_las(path, self.cols, self.cal, self.height, self.width, names, units, well or self.name)
 
@@ -64,7 +65,8 @@ def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
         P = predict_proba(model, img[lo:hi], tile_rows=None)
         tr.add(P[:, s - lo:e - lo], s)
         del P
-    return Digitized(tr.finish(), cal, W, name)
+    cols = tr.finish()
+    return Digitized(cols, cal, W, name, tr.conf)
 
 # %% ../nbs/07b_pipeline.ipynb #281fc77f
 def digitize_scores(logs, # RasterLogs with `mask` and `curves`

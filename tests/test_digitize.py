@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rasterlog_nb.core import BadInputError, CalibrationError, CheckpointError, read_curves_csv, save_png
+from rasterlog_nb.core import CURVE_COLUMNS, BadInputError, CalibrationError, CheckpointError, read_curves_csv, save_png
 from rasterlog_nb.cli import COMMANDS, run_digitize_cmd
 from rasterlog_nb.pipeline import run_digitize
 from rasterlog_nb.models import UNet
@@ -42,6 +42,8 @@ def test_single_file_csv_and_las(tmp_path, imgs, ckpt):
     assert run_digitize([imgs / "log0.png"], str(tmp_path / "a.csv"), ckpt, progress=False) == 0
     t = read_curves_csv(tmp_path / "a.csv")
     assert len(t["row"]) == 64 and t["depth"][-1] == 63  # no calibration: depth is the row index
+    head = (tmp_path / "a.csv").read_text().splitlines()[0].split(",")
+    assert head == list(CURVE_COLUMNS) + ["curve1_conf", "curve2_conf"]  # the digitiser's confidence at the end
     rc = run_digitize([imgs / "log0.png"], str(tmp_path / "a.las"), ckpt, left=0, right=150, top=1000, bottom=1060,
                       names="GR,RES", units="API,OHMM", progress=False)
     assert rc == 0
