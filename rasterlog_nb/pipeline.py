@@ -40,7 +40,7 @@ class Digitized:
         return write_las(path, self.cols, self.cal, self.height, self.width, names, units, well or self.name)
 
 # %% ../nbs/07b_pipeline.ipynb #b849d899
-def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
+def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with `core.read_image`)
                    model=SHIPPED,    # a loaded model, a checkpoint path, or "default" (the shipped model)
                    cal:Calibration=Calibration(),
                    tile_rows:int=1024, # rows per band of segmentation
@@ -51,6 +51,7 @@ def digitize_image(image:np.ndarray, # (H, W) uint8 grey scan
     "Segment a scan band by band and trace both curves."
     from rasterlog_nb.models import predict_proba
     from rasterlog_nb.registry import load_model
+    if isinstance(image, (str, os.PathLike)): image = read_image(image)  # a path is read like every input of the toolkit
     img = np.asarray(image)
     if img.ndim != 2 or img.dtype != np.uint8: raise BadInputError(f"expected an (H, W) uint8 grey image, got {img.dtype} {img.shape}")
     model = load_model(model)
