@@ -238,13 +238,15 @@ def to_grey(im:Image.Image, path="image")->np.ndarray:
     return np.asarray(im, dtype=np.uint8).copy()
 
 # %% ../nbs/00_core.ipynb #6380da1f
-def write_curves_csv(path, table:dict):
+def write_curves_csv(path, table:dict,
+                     extra:tuple=(), # more columns of `table` written after the six (3 decimals), e.g. confidences
+                    ):
     "Write a `curves_table` dict as CSV (NaN as an empty field), atomically."
     def col(k, spec):
         return ["" if t == "nan" else t for t in (format(v, spec) for v in np.asarray(table[k], dtype=float).tolist())]
     cols = [[str(int(v)) for v in np.asarray(table["row"]).tolist()], col("depth", ".6g"), col("curve1_col", ".3f"),
-            col("curve2_col", ".3f"), col("curve1", ".6g"), col("curve2", ".6g")]
-    lines = [",".join(CURVE_COLUMNS)] + [",".join(r) for r in zip(*cols)]
+            col("curve2_col", ".3f"), col("curve1", ".6g"), col("curve2", ".6g")] + [col(k, ".3f") for k in extra]
+    lines = [",".join((*CURVE_COLUMNS, *extra))] + [",".join(r) for r in zip(*cols)]
     with atomic_write(path, "w", newline="") as f: f.write("\n".join(lines) + "\n")
 
 def read_curves_csv(path)->dict:

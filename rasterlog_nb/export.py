@@ -62,16 +62,11 @@ def write_csv(path, # file to write (atomically)
     "Write the digitised curves as a curves CSV (`row,depth,curve1_col,curve2_col,curve1,curve2`, then `curve1_conf,curve2_conf` with `conf`)."
     cols, H, W = _check_cols(cols, height, width)
     table = curves_table(cols, cal, H, W)
-    if conf is None:
-        write_curves_csv(path, table); return Path(path)
-    conf = np.asarray(conf, np.float64)
-    if conf.shape != cols.shape: raise BadInputError(f"expected ({H}, 2) confidences, got {conf.shape}")
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:    # core's six columns, then the two confidences
-        write_curves_csv(Path(d) / "c.csv", table); lines = (Path(d) / "c.csv").read_text().splitlines()
-    f = lambda v: f"{v:.3f}" if np.isfinite(v) else ""
-    lines = [f"{lines[0]},{','.join(CONF_COLUMNS)}"] + [f"{l},{f(a)},{f(b)}" for l, (a, b) in zip(lines[1:], conf.tolist())]
-    with atomic_write(path, "w", newline="") as fh: fh.write("\n".join(lines) + "\n")
+    if conf is not None:
+        conf = np.asarray(conf, np.float64)
+        if conf.shape != cols.shape: raise BadInputError(f"expected ({H}, 2) confidences, got {conf.shape}")
+        table.update(zip(CONF_COLUMNS, conf.T))
+    write_curves_csv(path, table, extra=CONF_COLUMNS if conf is not None else ())
     return Path(path)
 
 # %% ../nbs/07a_export.ipynb #8977ac52
