@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import BadInputError, RasterLogError, atomic_write
 
 # %% auto #0
-__all__ = ['REPORT_NB', 'report_parameters', 'parse_value', 'parse_params', 'offline_html', 'notebook_to_html', 'run_report',
-           'load_sweep', 'run_sweep']
+__all__ = ['REPORT_NB', 'FILE_PARAMS', 'report_parameters', 'parse_value', 'parse_params', 'resolve_files', 'offline_html',
+           'notebook_to_html', 'run_report', 'load_sweep', 'run_sweep']
 
 # %% ../nbs/12_report.ipynb #bc8d586c
 import rasterlog_nb
@@ -58,6 +58,20 @@ def _check_type(name, v, t):
     if not isinstance(v, t) or (t is int and isinstance(v, bool)): raise BadInputError(f"parameter {name}: {v!r} is not a{'n' if t is int else ''} {t.__name__}")
     return v
 
+# %% ../nbs/12_report.ipynb #268e0edd
+FILE_PARAMS = ("model", "compare_json", "curves_json")  # report parameters that name a file ("" or "default": none)
+
+def resolve_files(params:dict)->dict:
+    "`params` with each file parameter made absolute (from the current folder); a named file that does not exist is refused."
+    out = dict(params)
+    for k in FILE_PARAMS:
+        v = out.get(k)
+        if not isinstance(v, str) or v in ("", "default"): continue
+        p = Path(v).expanduser()
+        if not p.is_file(): raise BadInputError(f"parameter {k}: no such file {v}")
+        out[k] = str(p.resolve())
+    return out
+
 # %% ../nbs/12_report.ipynb #614179fe
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']https?://[^\"']*[\"'][^>]*>\s*</script>", re.I)
 _REMOTE_LINK = re.compile(r"<link[^>]*\bhref\s*=\s*[\"']https?://[^\"']*[\"'][^>]*>", re.I)
@@ -96,7 +110,7 @@ def run_report(out, params:dict|None=None, nb_path=None, progress:bool=True, tim
     import papermill as pm
     out = Path(out)
     if out.exists() and not out.is_dir(): raise BadInputError(f"{out}: exists and is not a folder")
-    params = parse_params(list((params or {}).items()), report_parameters(nb_path))
+    params = resolve_files(parse_params(list((params or {}).items()), report_parameters(nb_path)))
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise BadInputError(f"{out}: cannot write there ({e.strerror})") from None
     work = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
