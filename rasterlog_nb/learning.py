@@ -15,7 +15,7 @@ from .registry import ENTRY_NAMES, entry_kwargs, arch_of
 # %% auto #0
 __all__ = ['BUDGETS', 'LOG_COUNTS', 'POINT_KEYS', 'RECIPES', 'RCNN_KWARGS', 'ENTRY_COLOURS', 'CurvesConfig', 'StepClock', 'Curve',
            'curve_label', 'curves_record', 'FinishedCurve', 'finished_curves', 'learning_curves', 'plot_curves',
-           'ranking_summary', 'record_at', 'measured_verdict']
+           'nominal_budget', 'ranking_summary', 'record_at', 'measured_verdict']
 
 # %% ../nbs/10b_learning.ipynb #01a70e1a
 BUDGETS = (3, 6, 12, 24, 48)       # CPU-minutes at which every entry is scored
@@ -275,15 +275,21 @@ def plot_curves(record:dict, fig=None):
     axs[0, 0].legend(fontsize=10, loc="lower right")
     return fig
 
+def nominal_budget(record:dict, minutes:float)->float:
+    "The budget of the record's schedule a point's CPU-minutes belong to (a point runs a step past its budget: 3.07 is the 3-minute point)."
+    budgets = (record.get("run", {}).get("config") or {}).get("budgets") or BUDGETS
+    return min(budgets, key=lambda b: abs(math.log(max(minutes, 1e-9) / b)))
+
+def _same_order(a:list, b:list)->bool:
+    "The entries ranked at both points keep their order (an entry missing at one point is no change)."
+    return [n for n in a if n in b] == [n for n in b if n in a]
+
 def ranking_summary(record:dict)->str:
     "Plain sentences: the entries ranked by mean curve IoU at each budget and training-set size, and where the order changes."
-    budgets = (record.get("run", {}).get("config") or {}).get("budgets") or BUDGETS
-    def nominal(v, x):  # a point's budget: its CPU-minutes run a step past the budget, so 3.07 is the 3-minute point
-        return min(budgets, key=lambda b: abs(math.log(max(v, 1e-9) / b))) if x == "minutes" else v
     def ranks(key, x):
         at = {}
         for name, a in record.get("archs", {}).items():
-            for p in a.get(key) or []: at.setdefault(nominal(p[x], x), []).append((_curve_iou(p), name))
+            for p in a.get(key) or []: at.setdefault(nominal_budget(record, p[x]) if x == "minutes" else p[x], []).append((_curve_iou(p), name))
         return {k: [n for _, n in sorted(v, key=lambda t: -np.nan_to_num(t[0], nan=-1))] for k, v in sorted(at.items())}
     out = []
     for key, x, unit in (("by_minutes", "minutes", "CPU-minutes"), ("by_logs", "n_logs", "labelled logs")):
@@ -291,9 +297,8 @@ def ranking_summary(record:dict)->str:
         if not r: continue
         orders = [" > ".join(v) for v in r.values()]
         steps = ", ".join(f"{k:g} {unit}: {o}" for k, o in zip(r, orders))
-        same = lambda a, b: [n for n in a if n in b] == [n for n in b if n in a]  # the entries measured at both points keep their order
         vs = list(r.values())
-        change = [f"{k:g}" for k, a, b in zip(list(r)[1:], vs, vs[1:]) if not same(a, b)]
+        change = [f"{k:g}" for k, a, b in zip(list(r)[1:], vs, vs[1:]) if not _same_order(a, b)]
         out.append(f"By {unit} (mean curve IoU): {steps}. " + (f"The order changes at {', '.join(change)} {unit}." if change
                    else "The order holds at every point measured."))
     return " ".join(out) if out else "No learning-curve points yet."
@@ -304,9 +309,10 @@ def record_at(record:dict, minutes:float|None=None)->dict:
     pts = {n: a.get("by_minutes") or [] for n, a in record.get("archs", {}).items()}
     pts = {n: p for n, p in pts.items() if p}
     if not pts: return dict(archs={}, minutes=None)
-    m = min(max(q["minutes"] for q in p) for p in pts.values()) if minutes is None else float(minutes)
-    at = {n: [q for q in p if q["minutes"] <= m * 1.02] for n, p in pts.items()}   # budgets are met to within a step
-    return dict(archs={n: max(q, key=lambda q: q["minutes"]) for n, q in at.items() if q}, minutes=round(m, 2))
+    b = lambda q: nominal_budget(record, q["minutes"])
+    m = min(max(map(b, p)) for p in pts.values()) if minutes is None else nominal_budget(record, float(minutes))
+    at = {n: [q for q in p if b(q) == m] for n, p in pts.items()}
+    return dict(archs={n: q[-1] for n, q in at.items() if q}, minutes=m)
 
 def measured_verdict(record:dict, answers:dict|None=None, minutes:float|None=None)->dict:
     "`decide.verdict_from_measurements` on `record_at(record, minutes)`, for `answers` (default: the raster-logs preset); `minutes` recorded."
