@@ -11,8 +11,8 @@ from .registry import ARCHS, ENTRY_NAMES, entry_kwargs
 from .export import FORMATS
 
 # %% auto #0
-__all__ = ['COMMANDS', 'command', 'run_synth', 'train_config', 'run_train', 'run_segment', 'run_digitize_cmd', 'run_evaluate',
-           'run_compare_cmd', 'run_report_cmd', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'command', 'run_synth', 'run_synth_sheets', 'train_config', 'run_train', 'run_segment', 'run_digitize_cmd',
+           'run_sheet_cmd', 'run_evaluate', 'run_compare_cmd', 'run_report_cmd', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #4cb74b36
 COMMANDS = {}  # name -> (help, add_args, run)
@@ -59,10 +59,14 @@ def _add_synth(p):
     p.add_argument("--clean", action="store_true", help="switch every defect off")
     p.add_argument("--gallery", default=None, metavar="PNG", help="also draw the first logs and masks into this image")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--sheets", action="store_true", help="whole log sheets instead of tracks (images/, layouts/, las/, tracks/; CONTRACT.md 'Sheets')")
+    p.add_argument("--from-las", default=None, metavar="FILE.las", help="with --sheets: draw the curves from this LAS file's curves")
 
 @command("synth", "generate scanned-looking logs with exact masks and truth curves", _add_synth)
 def run_synth(a):
     from rasterlog_nb.synth import SynthConfig, synth_set
+    if a.sheets: return run_synth_sheets(a)
+    if a.from_las: raise BadInputError("--from-las needs --sheets")
     if a.n < 1: raise BadInputError(f"--n must be a positive integer, got {a.n}")
     if a.n > 1_000_000: raise BadInputError(f"--n {a.n} is more than 1,000,000 logs; split the job")
     if a.height < 16 or a.width < 16 or a.height > 65536 or a.width > 65536 or a.height * a.width > 2**28:
@@ -80,6 +84,15 @@ def run_synth(a):
         fig = gallery([make_log(a.seed, i, cfg) for i in range(min(a.n, 8))], cols=8)
         with atomic_write(a.gallery) as f: fig.savefig(f, format="png", dpi=110)
     print(f"wrote {man['n']} logs to {a.out} in {man['seconds']:.1f} s")
+
+# %% ../nbs/11_cli.ipynb #c9799013
+def run_synth_sheets(a):
+    "Run `rasterlog synth --sheets` from parsed arguments."
+    from rasterlog_nb.sheetsynth import synth_sheets
+    if a.n < 1: raise BadInputError(f"--n must be a positive integer, got {a.n}")
+    if a.n > 100_000: raise BadInputError(f"--n {a.n} is more than 100,000 sheets; split the job")
+    man = synth_sheets(a.out, a.n, seed=a.seed, from_las=a.from_las, progress=not a.quiet)
+    print(f"wrote {man['n']} sheets to {a.out} in {man['seconds']:.1f} s")
 
 # %% ../nbs/11_cli.ipynb #0f932ae7
 # TrainConfig fields that are flags of their own; a flag left out keeps TrainConfig's default (read there, never restated here)
@@ -192,6 +205,31 @@ def run_digitize_cmd(a):
     from rasterlog_nb.pipeline import run_digitize
     rc = run_digitize(a.inputs, a.out, model=a.model, fmt=a.format, left=a.left, right=a.right, log=a.log, top=a.top,
                       bottom=a.bottom, names=a.names, units=a.units, resume=a.resume, progress=None, tta=a.tta)
+    if rc: raise SystemExit(rc)
+
+# %% ../nbs/11_cli.ipynb #4c7098c9
+def _add_sheet(p):
+    p.add_argument("inputs", nargs="*", metavar="IMAGE|DIR", help="sheet scans, or folders of them")
+    p.add_argument("--describe", default=None, metavar="IMAGE", help="find the tracks and depth calibration of IMAGE and write a layout template to --out")
+    p.add_argument("--layout", default=None, metavar="FILE.yaml|DIR", help="the layout, or a folder of NAME.yaml (else default.yaml)")
+    p.add_argument("--out", required=True, metavar="FILE.las|FILE.csv|DIR", help="one file for one sheet, or a folder (existing, or ending in /); with --describe the template .yaml")
+    p.add_argument("--format", choices=FORMATS, default=None, help="file type written into a folder (default las)")
+    p.add_argument("--step", type=float, default=None, metavar="S", help="resample to this regular depth step (default: one sample per body row)")
+    p.add_argument("--qc", default=None, metavar="DIR", help="write NAME.qc.png and NAME.qc.json there")
+    add_model_args(p)
+    p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
+
+@command("sheet", "digitise whole log sheets by their layout (every curve, depth from the printed numbers) to LAS or CSV", _add_sheet)
+def run_sheet_cmd(a):
+    "Run `rasterlog sheet` from parsed arguments; a batch with failures exits 1."
+    from rasterlog_nb.sheet import run_sheet, describe
+    if a.describe:
+        if a.inputs or a.layout: raise BadInputError("--describe takes one IMAGE and --out LAYOUT.yaml, no other inputs or --layout")
+        describe(a.describe, a.out); print(f"wrote {a.out}"); return
+    if not a.inputs: raise BadInputError("give sheet images (or folders), or --describe IMAGE")
+    if a.step is not None and not (math.isfinite(a.step) and a.step > 0): raise BadInputError(f"--step must be a positive number, got {a.step}")
+    from rasterlog_nb.registry import load_model
+    rc = run_sheet(a.inputs, a.layout, a.out, fmt=a.format, model=load_model(a.model, tta=a.tta), step=a.step, qc=a.qc, resume=a.resume, progress=None)
     if rc: raise SystemExit(rc)
 
 # %% ../nbs/11_cli.ipynb #6394996f
