@@ -32,18 +32,41 @@ def _ext(f, spec:dict, state:int):
     b = spec["backup"]
     return to_frac(from_frac(f, b["left"], b["right"], log), spec["left"], spec["right"], log)
 
+def _edges(spec:dict)->tuple:
+    "(main edge, backup edge) where the pen wraps: the main scale's edge the backup continues and the backup's edge that meets it."
+    e0, e1 = (float(_ext(e, spec, 1)) for e in (0.0, 1.0))
+    m = 1.0 if (e0 + e1) / 2 > 0.5 else 0.0
+    return m, (0.0 if abs(e0 - m) <= abs(e1 - m) else 1.0)
+
 def unwrap(f:np.ndarray, # (H,) traced fraction across the track (0 left, 1 right; NaN = absent)
            spec:dict,    # the layout curve (left, right, scale, backup)
+           min_rows:int=6, # pieces shorter than this (tracer strays) are left out (NaN)
+           near:float=0.08, # a wrap leaves and re-enters within this share of the track from the edges (beyond it costs 3x)
+           per_row:float=1e-3, # cost of each row on the backup scale (curves live mostly on their main scale)
           )->tuple:
-    "(values, state) per row: each piece of the trace on the main (0) or backup (1) scale, chosen by continuity."
-    f = np.asarray(f, float); H = len(f)
+    "(values, state) per row: each piece of the trace on the main (0) or backup (1) scale, by the cheapest sequence of pen moves."
+    f = np.asarray(f, float).copy(); H = len(f)
     state = np.zeros(H, np.int8)
     if spec.get("backup"):
-        prev = None
-        for a, b in _pieces(f):
-            if prev is None: s = 0
-            else: s = int(np.argmin([abs(_ext(f[a], spec, k) - prev) for k in (0, 1)]))
-            state[a:b] = s; prev = float(_ext(f[b - 1], spec, s))
+        ps = _pieces(f)
+        for a, b in ps:
+            if b - a < min_rows and len(ps) > 1: f[a:b] = np.nan
+        ps = [q for q in ps if q[1] - q[0] >= min_rows or len(ps) == 1]
+        em, eb = _edges(spec); edge = (em, eb)
+        far = lambda d: d + 2 * max(0.0, d - near)
+        def move(x, y, q, s):   # pen from x (state q) to y (state s): across the track, or out at q's wrap edge and in at s's
+            return abs(y - x) if q == s else far(abs(x - edge[q])) + far(abs(y - edge[s]))
+        if ps:   # Viterbi over pieces
+            n = len(ps); cost = np.zeros((n, 2)); back = np.zeros((n, 2), np.int64)
+            cost[0] = [0.0, per_row * (ps[0][1] - ps[0][0]) + 1e-3]
+            for i in range(1, n):
+                a = ps[i][0]; pb = ps[i - 1][1]
+                for s in (0, 1):
+                    c = [cost[i - 1, q] + move(f[pb - 1], f[a], q, s) for q in (0, 1)]
+                    back[i, s] = int(np.argmin(c)); cost[i, s] = min(c) + (per_row * (ps[i][1] - a) if s else 0.0)
+            s = int(np.argmin(cost[-1]))
+            for i in range(n - 1, -1, -1):
+                state[ps[i][0]:ps[i][1]] = s; s = back[i, s]
     log = spec.get("scale", "linear") == "log"
     v = from_frac(f, spec["left"], spec["right"], log)
     if spec.get("backup"):

@@ -145,7 +145,7 @@ def _bumps(rng, n:int, k:int, lo:float, hi:float)->np.ndarray:
     out = np.zeros(n); r = np.arange(n)
     for _ in range(k):
         c, w, a = rng.uniform(0, n), rng.uniform(40, 220), rng.uniform(lo, hi)
-        out += a / (1 + np.exp(-(r - (c - w / 2)) / 3)) / (1 + np.exp((r - (c + w / 2)) / 3))
+        out += a / (1 + np.exp(np.clip(-(r - (c - w / 2)) / 3, -50, 50))) / (1 + np.exp(np.clip((r - (c + w / 2)) / 3, -50, 50)))
     return out
 
 def curve_values(rng, spec:dict, n:int, roughness:float, peg_p:float)->np.ndarray:
