@@ -175,10 +175,10 @@ def run_segment(a):
     out = check_writable(a.out, folder=True)
     paths = expand_inputs(a.inputs)
     if not paths: raise BadInputError(f"no images found in {' '.join(a.inputs)}")
-    from rasterlog_nb.models import predict
+    from rasterlog_nb.infer import inference_copy, predict_mask
     from rasterlog_nb.registry import load_model
-    model = load_model(a.model, tta=a.tta)
-    def work(p, o): save_png(predict(model, read_image(p)), o)
+    model = inference_copy(load_model(a.model, tta=a.tta))  # batch-norm folded, channels-last, bands over threads (infer)
+    def work(p, o): save_png(predict_mask(model, read_image(p)), o)
     fails = run_batch(paths, lambda p: out / (p.stem + ".png"), work, resume=a.resume, progress=not a.quiet, desc="segment")
     if fails and len(paths) == 1: raise BadInputError(fails[0][1])
     if fails: raise SystemExit(1)
@@ -198,13 +198,16 @@ def _add_digitize(p):
     p.add_argument("--names", default=None, metavar="A,B", help="LAS mnemonics of curve1,curve2 (default CURVE1,CURVE2)")
     p.add_argument("--units", default=None, metavar="U,V", help="LAS units of curve1,curve2")
     p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
+    from rasterlog_nb.archive import add_archive_args
+    add_archive_args(p)  # --workers N | --scheduler ADDRESS: a folder's images as Dask tasks (CONTRACT.md "Archives on Dask")
 
 @command("digitize", "segment then trace each curve to one value per depth row: CSV or LAS", _add_digitize)
 def run_digitize_cmd(a):
     "Run `rasterlog digitize` from parsed arguments (`pipeline.run_digitize`); a batch with failures exits 1."
     from rasterlog_nb.pipeline import run_digitize
     rc = run_digitize(a.inputs, a.out, model=a.model, fmt=a.format, left=a.left, right=a.right, log=a.log, top=a.top,
-                      bottom=a.bottom, names=a.names, units=a.units, resume=a.resume, progress=None, tta=a.tta)
+                      bottom=a.bottom, names=a.names, units=a.units, resume=a.resume, progress=None, tta=a.tta,
+                      workers=a.workers, scheduler=a.scheduler)
     if rc: raise SystemExit(rc)
 
 # %% ../nbs/11_cli.ipynb #4c7098c9
@@ -260,7 +263,8 @@ def run_evaluate(a):
     from rasterlog_nb.registry import load_model, default_model_path
     from rasterlog_nb.train import evaluate_logs
     from rasterlog_nb.metrics import format_table
-    model = load_model(a.model, tta=a.tta)
+    from rasterlog_nb.infer import inference_copy
+    model = inference_copy(load_model(a.model, tta=a.tta))  # scored as segment and digitize run it
     from rasterlog_nb.tracing import trace
     r = evaluate_logs(model, logs, progress=not a.quiet, tracer=trace)
     r.update(model=str(default_model_path() if a.model == SHIPPED else a.model), data=data, tta=bool(a.tta))

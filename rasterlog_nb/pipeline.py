@@ -13,7 +13,7 @@ from .tracing import TraceConfig, Tracer, to_proba, trace
 from .export import FORMATS, parse_names, parse_units, write_csv, write_las
 
 # %% auto #0
-__all__ = ['Digitized', 'digitize_image', 'digitize_scores', 'output_plan', 'run_digitize']
+__all__ = ['Digitized', 'digitize_image', 'digitize_scores', 'output_plan', 'digitize_file', 'run_digitize']
 
 # %% ../nbs/07b_pipeline.ipynb #d59b4c8a
 def _no_bar(progress, n:int):
@@ -47,25 +47,23 @@ def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with 
                    overlap:int=64,     # rows of context above and below each band
                    cfg:TraceConfig|None=None,
                    progress:bool|None=False, # a bar over the bands (when there are several); None: only on a terminal
-                   name:str="log")->Digitized:
+                   name:str="log",
+                   threads:int|None=None, # bands computed at once, one thread each (default torch's count; the result does not depend on it)
+                  )->Digitized:
     "Segment a scan band by band and trace both curves."
-    from rasterlog_nb.models import predict_proba
+    from rasterlog_nb.infer import band_probas, inference_copy
     from rasterlog_nb.registry import load_model
     if isinstance(image, (str, os.PathLike)): image = read_image(image)  # a path is read like every input of the toolkit
     img = np.asarray(image)
     if img.ndim != 2 or img.dtype != np.uint8: raise BadInputError(f"expected an (H, W) uint8 grey image, got {img.dtype} {img.shape}")
-    model = load_model(model)
-    H, W = img.shape; step = max(1, int(tile_rows)); ov = max(0, int(overlap))
-    m = getattr(model, "multiple", 1)
+    model = inference_copy(load_model(model))  # a prepared model (a worker's cached one) comes back as it is
+    H, W = img.shape; step = max(1, int(tile_rows))
     tr = Tracer(H, W, cfg)
-    starts = range(0, H, step)
+    n = -(-H // step)
     from tqdm.auto import tqdm
-    for s in tqdm(starts, desc=name, unit="band", disable=_no_bar(progress, len(starts)), leave=False):
-        e = min(H, s + step)
-        lo = max(0, s - ov) // m * m; hi = min(H, e + ov)
-        P = predict_proba(model, img[lo:hi], tile_rows=None)
-        tr.add(P[:, s - lo:e - lo], s)
-        del P
+    with tqdm(total=n, desc=name, unit="band", disable=_no_bar(progress, n), leave=False) as bar:
+        for s, e, P in band_probas(model, img, step, overlap, threads):
+            tr.add(P, s); del P; bar.update()
     cols = tr.finish()
     return Digitized(cols, cal, W, name, tr.conf)
 
@@ -111,6 +109,34 @@ def _write(d:Digitized, path:Path, fmt:str, names, units):
     path.parent.mkdir(parents=True, exist_ok=True)
     return d.to_las(path, names, units) if fmt == "las" else d.to_csv(path)
 
+# %% ../nbs/07b_pipeline.ipynb #cc006e36
+_MODELS = {}  # (checkpoint, its mtime, tta, bf16) -> prepared model, per process: a Dask worker loads its model once
+
+def _model_for(model=SHIPPED, tta:bool=False, bf16:bool|None=None):
+    "The prepared model (`infer.inference_copy`) of a checkpoint path, 'default' or a module; checkpoints are loaded once per process."
+    from rasterlog_nb.infer import inference_copy, native_bf16
+    from rasterlog_nb.registry import load_model, default_model_path
+    if bf16 is None: bf16 = native_bf16()
+    if not isinstance(model, (str, os.PathLike)): return inference_copy(load_model(model, tta=tta), bf16)
+    p = default_model_path() if model == SHIPPED else Path(model)
+    key = (str(p.resolve()), p.stat().st_mtime_ns if p.is_file() else None, bool(tta), bool(bf16))
+    if key not in _MODELS:
+        net = inference_copy(load_model(model, tta=tta), bf16)  # CheckpointError for a missing or bad file, nothing cached
+        if len(_MODELS) >= 4: _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = net
+    return _MODELS[key]
+
+def digitize_file(path, out, # one image and the CSV/LAS it becomes
+                  model=SHIPPED, tta:bool=False, fmt:str="csv", cal:Calibration=Calibration(),
+                  names=("CURVE1", "CURVE2"), units=("", ""), tile_rows:int=1024,
+                  cfg:TraceConfig|None=None, progress:bool|None=False,
+                  bf16:bool|None=None)->dict: # bfloat16 inference (default: where this CPU has it; a run passes its own choice to every worker)
+    "Digitise one image file into `out` (atomically) with a per-process cached model; returns its rows and pixels."
+    p = Path(path)
+    d = digitize_image(read_image(p), _model_for(model, tta, bf16), cal, tile_rows=tile_rows, cfg=cfg, progress=progress, name=p.stem)
+    _write(d, Path(out), fmt, names, units)
+    return {"rows": d.height, "pixels": d.height * d.width}
+
 # %% ../nbs/07b_pipeline.ipynb #d0762d78
 def run_digitize(inputs:list, # image files and/or folders
                  out:str,     # FILE.csv, FILE.las (one image) or a folder (existing, or ending in /)
@@ -122,7 +148,10 @@ def run_digitize(inputs:list, # image files and/or folders
                  resume:bool=False,     # skip inputs whose output exists
                  progress:bool|None=True, # progress bars (over images, over bands of a tall image); None: only on a terminal
                  tta:bool=False,         # average the model over four flips (`models.FlipTTA`)
-                 cfg:TraceConfig|None=None, tile_rows:int=1024)->int:
+                 cfg:TraceConfig|None=None, tile_rows:int=1024,
+                 workers:int=1,          # 1: this process; N > 1: a local Dask cluster of N processes (`archive.run_archive`)
+                 scheduler:str|None=None, # or the address of a running Dask cluster, tcp://HOST:PORT
+                )->int:
     "Digitise images to CSV/LAS by CONTRACT.md's rules; 0 if all went well, 1 if any image of a batch failed."
     cal = Calibration(left, right, top, bottom, bool(log))   # CalibrationError before anything is read
     names, units = parse_names(names), parse_units(units)
@@ -133,25 +162,24 @@ def run_digitize(inputs:list, # image files and/or folders
     paths = _image_paths(inputs)
     if mode == "file" and len(paths) != 1:
         raise BadInputError(f"--out {out} takes exactly one image, got {len(paths)}; give a folder (ending in /) for several")
+    from rasterlog_nb.archive import plan_jobs, run_archive
     jobs = [(p, dest if mode == "file" else dest / f"{p.stem}.{fmt}") for p in paths]
-    todo = [(p, o) for p, o in jobs if not (resume and o.exists())]
-    skipped = len(jobs) - len(todo)
-    if not todo:
-        print(f"nothing to do: all {skipped} output(s) exist (--resume)"); return 0
-    from rasterlog_nb.registry import load_model
-    net = load_model(model, tta=tta)                           # CheckpointError before the first image
-    def work(p, o):
-        d = digitize_image(read_image(p), net, cal, tile_rows=tile_rows, cfg=cfg, progress=progress, name=p.stem)
-        _write(d, o, fmt, names, units)
+    todo, skipped, _ = plan_jobs(jobs, resume)
+    if not todo and len(skipped) == len(jobs):
+        print(f"nothing to do: all {len(skipped)} output(s) exist (--resume)"); return 0
+    from rasterlog_nb.infer import native_bf16
+    bf16 = native_bf16()                                       # one precision for every worker of the run
+    net = _model_for(model, tta, bf16)                         # CheckpointError before the first image
+    kw = dict(model=model if isinstance(model, (str, os.PathLike)) else net, tta=tta, fmt=fmt, cal=cal,
+              names=names, units=units, tile_rows=tile_rows, cfg=cfg, bf16=bf16)
     if mode == "file":
-        work(*todo[0]); print(f"wrote {todo[0][1]}"); return 0
-    out_of = dict(todo)
-    failures = run_batch([p for p, _ in todo], out_of.__getitem__, work, progress=sys.stderr.isatty() if progress is None else progress,
-                         desc="digitize", log=lambda m: None)
-    tail = f", skipped {skipped} existing" if skipped else ""
-    print(f"digitised {len(todo) - len(failures)} of {len(todo)} image(s) to {dest}{tail}")
+        digitize_file(*todo[0], progress=progress, **kw); print(f"wrote {todo[0][1]}"); return 0
+    r = run_archive(jobs, digitize_file, kw, workers=workers, scheduler=scheduler, resume=resume, progress=progress, desc="digitize")
+    failures, n = r.failed, len(r.done) + len(r.failed)
+    tail = f", skipped {len(r.skipped)} existing" if r.skipped else ""
+    print(f"digitised {len(r.done)} of {n} image(s) to {dest}{tail}")
     if failures:
-        print(f"rasterlog digitize: {len(failures)} of {len(todo)} image(s) failed:", file=sys.stderr)
+        print(f"rasterlog digitize: {len(failures)} of {n} image(s) failed:", file=sys.stderr)
         for _, why in failures: print(f"  {why}", file=sys.stderr)
         return 1
     return 0
