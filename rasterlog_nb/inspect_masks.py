@@ -15,7 +15,8 @@ from .widgets import Widgeted, View, view_of, new_figure, figure_widget, refresh
 from .widgets import FONT, TITLE_FONT, gutter
 
 # %% auto #0
-__all__ = ['ERROR_CODES', 'ERROR_COLOURS', 'SCORE_KEYS', 'error_map', 'image_metrics', 'MaskInspector', 'InspectorView']
+__all__ = ['ERROR_CODES', 'ERROR_COLOURS', 'SCORE_KEYS', 'LOW_CONF', 'error_map', 'image_metrics', 'MaskInspector',
+           'InspectorView']
 
 # %% ../nbs/09_inspect.ipynb #ead2f189
 ERROR_CODES = ("true background", "true curve", "false positive", "false negative", "wrong curve")  # index = code in `error_map`
@@ -88,12 +89,20 @@ class _Samples:
     def __getitem__(self, i): return self._get(i)
 
 # %% ../nbs/09_inspect.ipynb #13bf23b7
+def _trace_with_confidence(p)->tuple:
+    "`tracing.trace` of class probabilities `p`, and the tracer's confidence of each traced row: ((H, 2), (H, 2))."
+    from rasterlog_nb.tracing import Tracer, to_proba
+    P = to_proba(p); tr = Tracer(P.shape[1], P.shape[2]).add(P)
+    return tr.finish(), tr.conf
+
 def _tracer(tracer):
     if tracer != "auto": return tracer
     try:
-        from rasterlog_nb.tracing import trace
-        return trace
+        import rasterlog_nb.tracing
+        return _trace_with_confidence
     except ImportError: return None
+
+LOW_CONF = 0.5   # traced rows below this confidence are marked on the traced paths
 
 def _curve_classes(classes)->tuple:
     "Curve class ids (1, 2) from ids or names, sorted; anything else is refused in one line."
@@ -114,14 +123,14 @@ class MaskInspector(Widgeted):
                  model=None,          # checkpoint path, a model, "default" (the shipped one), or None (truth only)
                  n:int|None=16,       # samples to browse (None: all of the split or folder)
                  split:str="test",    # benchmark split
-                 tracer="auto",       # (3, H, W) probabilities -> (H, 2) columns; "auto": `tracing.trace`; None: off
+                 tracer="auto",       # (3, H, W) probabilities -> (H, 2) columns (or (columns, confidence)); "auto": `tracing`'s; None: off
                  index:int=0,         # first sample shown
                  cache:int=32,        # samples whose prediction is kept
                 ):
         self.samples = _Samples(source, n, split)
         self.model, self.tracer = None if model is None else resolve_model(model), _tracer(tracer)
         self._cache, self._cache_size = OrderedDict(), int(cache)
-        self._show, self._curves, self.hover = (1, 2), True, None
+        self._show, self._curves, self._paths, self.hover = (1, 2), True, True, None
         self.index = index
 
     def __len__(self): return len(self.samples)
@@ -136,7 +145,7 @@ class MaskInspector(Widgeted):
             raise BadInputError(f"index must be a whole number, got {i!r}")
         if not 0 <= i < len(self): raise BadInputError(f"index must lie in 0..{len(self) - 1}, got {i}")
         self._index = int(i)
-        self.log, self.proba, self.prediction, self.traced = self._sample(self._index)
+        self.log, self.proba, self.prediction, self.traced, self.confidence = self._sample(self._index)
         self.errors = None if self.prediction is None or self.log.mask is None else error_map(self.prediction, self.log.mask)
         self.metrics = dict(index=self._index, name=self.log.name, height=self.log.height, width=self.log.width,
                             **image_metrics(self.prediction, self.log.mask, self.log.curves, self.traced))
@@ -159,6 +168,14 @@ class MaskInspector(Widgeted):
     def show_curves(self, v:bool):
         self._curves = bool(v); self.notify(show_curves=self._curves)
 
+    @property
+    def show_paths(self)->bool:
+        "Draw the traced paths over the overlay panel (the image under the prediction), rows below `LOW_CONF` marked."
+        return self._paths
+    @show_paths.setter
+    def show_paths(self, v:bool):
+        self._paths = bool(v); self.notify(show_paths=self._paths)
+
 # %% ../nbs/09_inspect.ipynb #fb3d5ac4
 @patch
 def next(self:MaskInspector):
@@ -172,17 +189,20 @@ def prev(self:MaskInspector):
 
 @patch
 def _sample(self:MaskInspector, i):
-    "(log, proba as float16, prediction, traced columns) of sample `i`, from the cache when it is there."
+    "(log, proba as float16, prediction, traced columns, their confidence) of sample `i`, from the cache when it is there."
     if i in self._cache: self._cache.move_to_end(i); return self._cache[i]
     lg = self.samples[i]
-    proba = pred = traced = None
+    proba = pred = traced = conf = None
     if self.model is not None:
         from rasterlog_nb.models import predict_proba
         p = predict_proba(self.model, lg.image)
         pred = p.argmax(0).astype(np.uint8)
-        if self.tracer is not None: traced = np.asarray(self.tracer(p), np.float64)
+        if self.tracer is not None:
+            out = self.tracer(p)
+            traced, conf = out if isinstance(out, tuple) else (out, None)
+            traced = np.asarray(traced, np.float64); conf = None if conf is None else np.asarray(conf, np.float64)
         proba = p.astype(np.float16)
-    out = self._cache[i] = (lg, proba, pred, traced)
+    out = self._cache[i] = (lg, proba, pred, traced, conf)
     while len(self._cache) > self._cache_size: self._cache.popitem(last=False)
     return out
 
@@ -198,7 +218,7 @@ def visible(self:MaskInspector, mask:np.ndarray|None)->np.ndarray|None:
 
 @patch
 def hover_at(self:MaskInspector, row:int, col:int)->dict|None:
-    "What the readout says about pixel (row, col): grey value, true and predicted class, depth; None off the image."
+    "What the readout says about pixel (row, col): grey value, true and predicted class, depth, the traced columns and their confidence at that row; None off the image."
     r, c = int(round(row)), int(round(col))
     lg = self.log
     if not (0 <= r < lg.height and 0 <= c < lg.width): return None
@@ -206,7 +226,9 @@ def hover_at(self:MaskInspector, row:int, col:int)->dict|None:
              truth=None if lg.mask is None else CLASSES[int(lg.mask[r, c])],
              prediction=None if self.prediction is None else CLASSES[int(self.prediction[r, c])],
              p=None if self.proba is None else round(float(self.proba[int(self.prediction[r, c]), r, c]), 3),
-             depth=float(lg.depths()[r]) if lg.calibration.has_depth else None)
+             depth=float(lg.depths()[r]) if lg.calibration.has_depth else None,
+             traced=None if self.traced is None else [None if np.isnan(v) else round(float(v), 2) for v in self.traced[r]],
+             conf=None if self.confidence is None else [None if np.isnan(v) else round(float(v), 2) for v in self.confidence[r]])
     return d
 
 @patch
@@ -257,6 +279,9 @@ def _hover_html(h)->str:
     if h["depth"] is not None: s += f" · depth {h['depth']:.2f}"
     if h["truth"] is not None: s += f" · truth <b>{h['truth']}</b>"
     if h["prediction"] is not None: s += f" · predicted <b>{h['prediction']}</b> (p {h['p']:.2f})"
+    for k, col in enumerate(h.get("traced") or []):
+        conf = (h.get("conf") or [None, None])[k]
+        s += f" · {CLASSES[k + 1]} " + ("absent" if col is None else f"at col <b>{col:.1f}</b>" + ("" if conf is None else f" (conf {conf:.2f})"))
     return s
 
 # %% ../nbs/09_inspect.ipynb #8493e61c
@@ -281,6 +306,8 @@ class InspectorView(View):
             self.im["errors"] = ax["errors"].imshow(z, cmap=ListedColormap(list(ERROR_COLOURS)), vmin=0, vmax=len(ERROR_CODES) - 1, interpolation="nearest")
         self.truth_lines = [ax["image"].plot([], [], ":", color=CLASS_COLOURS[k], lw=0.9, alpha=0.7)[0] for k in (1, 2)]
         self.trace_lines = [ax["image"].plot([], [], "-", color=CLASS_COLOURS[k], lw=1.0, alpha=0.85)[0] for k in (1, 2)]
+        self.path_lines = [ax["overlay"].plot([], [], "-", color="black", lw=0.8, alpha=0.9)[0] for k in (1, 2)]   # traced paths over the overlay
+        self.low_marks = [ax["overlay"].plot([], [], "o", mfc="none", mec="black", ms=3, mew=0.6)[0] for k in (1, 2)]  # their low-confidence rows
         for a, name in zip(self.axs, self.names): a.set_xticks([]); a.set_yticks([]); a.set_title(name, fontsize=TITLE_FONT)
         if has_model:
             self.fig.legend(handles=[Patch(color=c, label=l) for c, l in zip(ERROR_COLOURS[2:], ERROR_CODES[2:])],
@@ -298,8 +325,10 @@ class InspectorView(View):
                                      lambda v: setattr(ins, "show_classes", [j for j, t in self.toggles.items() if t.value])) for k in (1, 2)}
         self.curves_cb = self.link(W.Checkbox(value=ins.show_curves, description="curves (dotted truth, solid digitised)", indent=False),
                                    lambda v: setattr(ins, "show_curves", v))
+        self.paths_cb = self.link(W.Checkbox(value=ins.show_paths, description="traced paths on the overlay (o: low confidence)", indent=False),
+                                  lambda v: setattr(ins, "show_paths", v))
         self.metrics_html, self.hover_html = W.HTML(), W.HTML(_hover_html(None))
-        self.widget = W.VBox([W.HBox([self.prev_b, self.next_b, self.slider, *self.toggles.values(), self.curves_cb]),
+        self.widget = W.VBox([W.HBox([self.prev_b, self.next_b, self.slider, *self.toggles.values(), self.curves_cb, self.paths_cb]),
                               self.metrics_html, self.canvas, self.hover_html, self.out])
         self.update()
 
@@ -326,6 +355,7 @@ def update(self:InspectorView):
         self.slider.value = ins.index + 1
         for k, t in self.toggles.items(): t.value = k in ins.show_classes
         self.curves_cb.value = ins.show_curves
+        self.paths_cb.value = ins.show_paths
     truth = ins.visible(lg.mask if lg.mask is not None else np.zeros(lg.image.shape, np.uint8))
     shown = ins.visible(ins.prediction) if ins.prediction is not None else truth
     self.im["image"].set_data(lg.image); self.im["overlay"].set_data(lg.image)
@@ -345,6 +375,12 @@ def update(self:InspectorView):
         self.truth_lines[j].set_data(t, rows if len(t) else [])
         p = ins.traced[:, j] if ins.traced is not None and on else []
         self.trace_lines[j].set_data(p, rows if len(p) else [])
+        on = ins.show_paths and ins.traced is not None and k in ins.show_classes
+        p = ins.traced[:, j] if on else []
+        self.path_lines[j].set_data(p, rows if on else [])
+        low = on and ins.confidence is not None
+        c = ins.confidence[:, j] if low else None
+        self.low_marks[j].set_data(np.where(c < LOW_CONF, p, np.nan) if low else [], rows if low else [])
     if self._shape != lg.image.shape:  # a new size: new extents, full view, a fresh zoom history
         h, w = lg.image.shape
         for a in [*self.im.values(), self.tint]: a.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))

@@ -178,38 +178,51 @@ def viterbi(groups:dict, cfg:TraceConfig=TraceConfig())->np.ndarray:
     off = cfg.c_off + miss                                         # cost of a row off the track
     SK = np.zeros((2, H + 1), np.float32); SK[:, 1:] = np.cumsum(cfg.c_skip + miss, 1)  # skipping rows a..b-1 costs SK[b] - SK[a]
     # gap(d) = max(lo_j - hi_i, lo_i - hi_j) - 1 - gap_free - slack*(d-1), split into terms of one row each
-    # (all in units of cost: times lam)
+    # (all in units of cost: times lam); S padding rows above the first, which no path uses
     lam = np.float32(cfg.lam)
-    him = np.where(valid, hi - cfg.slack * rows, BIG) * lam
-    lop = np.where(valid, lo + cfg.slack * rows, -BIG) * lam
+    pad = lambda a, v: np.concatenate([np.full((2, S, Kc), v, np.float32), a], 1)
+    him = pad(np.where(valid, hi - cfg.slack * rows, BIG) * lam, BIG)
+    lop = pad(np.where(valid, lo + cfg.slack * rows, -BIG) * lam, -BIG)
     g0 = np.asarray(cfg.gap_free, np.float32).reshape(2, 1, 1)   # each curve's free jump
     cl = (lo - 1 - g0 - cfg.slack * (rows - 1)) * lam; ch = (hi + 1 + g0 + cfg.slack * (rows - 1)) * lam
-    D = np.full((2, H, Kc + 1), BIG, np.float32)    # best cost; the last state is off-track
-    Dm = np.full((2, H, Kc), BIG, np.float32)       # D - SK[row + 1]: skip costs folded in
-    B = np.full((2, H, Kc + 1), -1, np.int64)       # from (row * Kc + state); -1: from off-track / stayed off
+    win = lambda a: np.lib.stride_tricks.sliding_window_view(a, S, axis=1).transpose(0, 1, 3, 2)  # (2, H + 1, S, Kc): rows r - S .. r - 1
+    him_w, lop_w = win(him), win(lop)
+    D = np.full((2, H, Kc + 1), BIG, np.float32)       # best cost; the last state is off-track
+    Dm = np.full((2, H + S, Kc + 1), BIG, np.float32)  # row r at r + S: D - SK[r + 1] (skip costs folded in); last column: entering at r + 1
+    Bi = np.full((2, H, Kc), -1, np.int64)              # the argmin over (skip, state) of each row and state
     D[:, 0, :Kc] = em[:, 0]; D[:, 0, Kc] = off[:, 0]
-    Dm[:, 0] = D[:, 0, :Kc] - SK[:, 1, None]
-    two = np.arange(2); any_c = valid.any(2).any(0)
-    enter = np.float32(cfg.c_enter); leave = np.float32(cfg.c_leave)
-    for r in range(1, H):
-        prev = D[:, r - 1]
-        if any_c[r]:
-            a = max(0, r - S)
-            A = cl[:, r, None, None, :] - him[:, a:r, :, None]
-            np.maximum(A, lop[:, a:r, :, None] - ch[:, r, None, None, :], out=A)
-            np.maximum(A, 0, out=A); A += Dm[:, a:r, :, None]
-            A = A.reshape(2, -1, Kc)
-            bi = A.argmin(1)
-            best = A.min(1) + SK[:, r, None]
-            e = prev[:, Kc, None] + enter
-            use = e < best
-            D[:, r, :Kc] = np.minimum(e, best) + em[:, r]
-            B[:, r, :Kc] = np.where(use, -1, bi + a * Kc)
-            Dm[:, r] = D[:, r, :Kc] - SK[:, r + 1, None]
-        li = prev[:, :Kc].argmin(1); lb = prev[two, li] + leave
-        stay = prev[:, Kc] <= lb
-        D[:, r, Kc] = np.minimum(prev[:, Kc], lb) + off[:, r]
-        B[:, r, Kc] = np.where(stay, -1, li)
+    Dm[:, S, :Kc] = D[:, 0, :Kc] - SK[:, 1, None]
+    any_c = valid.any(2).any(0)
+    leave = np.float32(cfg.c_leave)
+    enter_m = cfg.c_enter - SK[:, :H]                   # entering at row r, in the folded units
+    add_d = SK[:, :H, None] + em                        # what row r's own states add to the best way in
+    add_m = add_d - SK[:, 1:, None]                     # the same, folded for the rows below
+    Sm, CH = S * (Kc + 1), 256
+    for c0 in range(1, H, CH):                          # the jump costs of CH rows at once: (2, rows, S * (Kc + 1), Kc)
+        c1 = min(H, c0 + CH)
+        G = np.zeros((2, c1 - c0, S, Kc + 1, Kc), np.float32)   # column Kc: entering from off-track, free of jump cost
+        g = G[:, :, :, :Kc]
+        np.subtract(cl[:, c0:c1, None, None, :], him_w[:, c0:c1, :, :, None], out=g)
+        np.maximum(g, lop_w[:, c0:c1, :, :, None] - ch[:, c0:c1, None, None, :], out=g)
+        np.maximum(g, 0, out=g)
+        G = G.reshape(2, c1 - c0, Sm, Kc)
+        for r in range(c0, c1):
+            prev = D[:, r - 1]
+            if any_c[r]:
+                Dm[:, r + S - 1, Kc] = prev[:, Kc] + enter_m[:, r]
+                A = G[:, r - c0] + Dm[:, r:r + S].reshape(2, Sm, 1)
+                Bi[:, r] = A.argmin(1)
+                v = A.min(1)
+                D[:, r, :Kc] = v + add_d[:, r]; Dm[:, r + S, :Kc] = v + add_m[:, r]
+                Dm[:, r + S - 1, Kc] = BIG                      # entering is a way into row r only
+            D[:, r, Kc] = np.minimum(prev[:, Kc], prev[:, :Kc].min(1) + leave) + off[:, r]
+    # back pointers, decoded at once: row * Kc + state; -1 from off-track (or staying off)
+    B = np.full((2, H, Kc + 1), -1, np.int64)
+    s_, i_ = np.divmod(Bi, Kc + 1)
+    src = (np.arange(H)[None, :, None] - S + s_) * Kc + i_
+    B[:, :, :Kc] = np.where((Bi < 0) | (i_ == Kc), -1, src)
+    li = D[:, :-1, :Kc].argmin(2); lb = np.take_along_axis(D[:, :-1, :Kc], li[..., None], 2)[..., 0] + leave
+    B[:, 1:, Kc] = np.where(D[:, :-1, Kc] <= lb, -1, li)
     return _backtrack(D, B, Kc)
 
 # %% ../nbs/07_tracing.ipynb #18816852

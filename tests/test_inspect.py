@@ -151,6 +151,12 @@ def test_inspector_widget_round_trip(tiny):
     ins.show_classes = (1, 2); assert v.toggles[2].value
     v.curves_cb.value = False; assert not ins.show_curves and len(v.trace_lines[0].get_xdata()) == 0
     ins.show_curves = True; assert v.curves_cb.value and len(v.trace_lines[0].get_xdata()) == ins.log.height
+    np.testing.assert_array_equal(v.path_lines[0].get_xdata(), ins.traced[:, 0])   # traced paths over the overlay panel
+    v.paths_cb.value = False; assert not ins.show_paths and len(v.path_lines[0].get_xdata()) == 0
+    ins.show_paths = True; assert v.paths_cb.value and len(v.path_lines[0].get_xdata()) == ins.log.height
+    assert ins.confidence.shape == ins.traced.shape                               # the default tracer's confidence
+    marked = np.isfinite(np.asarray(v.low_marks[0].get_xdata(), float))
+    np.testing.assert_array_equal(marked, (np.nan_to_num(ins.confidence[:, 0], nan=1.0) < 0.5) & np.isfinite(ins.traced[:, 0]))
     ins.on_move(SimpleNamespace(inaxes=v.axs[0], xdata=9.0, ydata=11.0))
     assert "row <b>11</b>" in v.hover_html.value and "grey" in v.hover_html.value
     v.on_move(SimpleNamespace(inaxes=object(), xdata=9.0, ydata=11.0))     # another figure's axes: ignored
