@@ -221,6 +221,8 @@ def _add_sheet(p):
     p.add_argument("--qc", default=None, metavar="DIR", help="write NAME.qc.png and NAME.qc.json there")
     add_model_args(p)
     p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
+    from rasterlog_nb.archive import add_archive_args
+    add_archive_args(p)  # --workers N | --scheduler ADDRESS: a folder's sheets as Dask tasks
 
 @command("sheet", "digitise whole log sheets by their layout (every curve, depth from the printed numbers) to LAS or CSV", _add_sheet)
 def run_sheet_cmd(a):
@@ -231,8 +233,8 @@ def run_sheet_cmd(a):
         describe(a.describe, a.out); print(f"wrote {a.out}"); return
     if not a.inputs: raise BadInputError("give sheet images (or folders), or --describe IMAGE")
     if a.step is not None and not (math.isfinite(a.step) and a.step > 0): raise BadInputError(f"--step must be a positive number, got {a.step}")
-    from rasterlog_nb.registry import load_model
-    rc = run_sheet(a.inputs, a.layout, a.out, fmt=a.format, model=load_model(a.model, tta=a.tta), step=a.step, qc=a.qc, resume=a.resume, progress=None)
+    rc = run_sheet(a.inputs, a.layout, a.out, fmt=a.format, model=a.model, tta=a.tta, step=a.step, qc=a.qc, resume=a.resume,
+                   progress=None, workers=a.workers, scheduler=a.scheduler)
     if rc: raise SystemExit(rc)
 
 # %% ../nbs/11_cli.ipynb #6394996f

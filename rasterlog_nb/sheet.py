@@ -15,7 +15,7 @@ from .sheetsynth import to_frac, from_frac
 
 # %% auto #0
 __all__ = ['unwrap', 'fill_gaps', 'SheetResult', 'sheet_one', 'resample', 'las_text', 'csv_text', 'write_sheet', 'write_qc',
-           'layout_for', 'run_sheet', 'describe']
+           'layout_for', 'sheet_file', 'run_sheet', 'describe']
 
 # %% ../nbs/15b_sheet.ipynb #e58658ac
 def _pieces(f:np.ndarray, jump:float=0.5)->list:
@@ -132,13 +132,14 @@ def _curve_values(cols:np.ndarray, width:int, curves:list, max_gap:int)->tuple:
 def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
               layout,           # a layout YAML file or its content (a dict)
               out=None,         # write FILE.las / FILE.csv (atomically), or None to only return the result
-              model=SHIPPED,    # a loaded model, a checkpoint path, or "default"
+              model=SHIPPED,    # a loaded model (used as given), a checkpoint path, or "default" (prepared by `infer.inference_copy`, once per process)
               step:float|None=None, # resample to this regular depth step (default: one sample per body row)
               qc=None,          # folder for NAME.qc.png and NAME.qc.json
-              name:str|None=None, tile_rows:int=1024, max_gap:int=200, progress:bool|None=False)->SheetResult:
+              name:str|None=None, tile_rows:int=1024, max_gap:int=200, progress:bool|None=False,
+              tta:bool=False,   # with a checkpoint path: average the model over four flips
+              bf16:bool|None=None)->SheetResult: # with a checkpoint path: bfloat16 inference (default: where this CPU has it)
     "Digitise one whole sheet by its layout (CONTRACT.md, 'Sheets')."
-    from rasterlog_nb.pipeline import digitize_image
-    from rasterlog_nb.registry import load_model
+    from rasterlog_nb.pipeline import digitize_image, _model_for
     t0 = time.perf_counter()
     if isinstance(image, (str, os.PathLike)): name = name or Path(image).stem; img = read_image(image)
     else: img = np.asarray(image); name = name or "sheet"
@@ -160,7 +161,7 @@ def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
     y0, y1 = boxes[0][2], boxes[0][3]
     if any((b[2], b[3]) != (y0, y1) for b in boxes): raise BadInputError(f"{name}: the track boxes {boxes} do not share the log body's rows")
     fit = fit_at(lay["depth"]["at"]) if lay["depth"]["at"] else read_depth(img, dbox)
-    net = load_model(model)
+    net = _model_for(model, tta, bf16) if isinstance(model, (str, os.PathLike)) else model
     rows = np.arange(y0, y1 + 1)
     values, states, traces = {}, {}, []
     from tqdm.auto import tqdm
@@ -266,11 +267,25 @@ def layout_for(image:Path, layout)->Path:
     if not lp.is_file(): raise BadInputError(f"{lp}: no such layout file or folder")
     return lp
 
-def run_sheet(inputs:list, layout, out, fmt:str|None=None, model=SHIPPED, step:float|None=None, qc=None,
-              resume:bool=False, progress:bool|None=True)->int:
+def sheet_file(path, out, # one sheet image and the LAS/CSV it becomes: the task `run_archive` runs, here or on a Dask worker
+               layout=None, **kw)->dict:
+    "Digitise one sheet file into `out` by its layout (`layout_for`); the model is loaded once per process."
+    r = sheet_one(Path(path), layout_for(Path(path), layout), out, **kw)
+    return {"rows": len(r.rows), "seconds": r.seconds}
+
+def run_sheet(inputs:list, layout, out, fmt:str|None=None,
+              model=SHIPPED,          # checkpoint path, "default" (the shipped model) or a loaded model
+              step:float|None=None, qc=None,
+              resume:bool=False,      # skip sheets whose output exists
+              progress:bool|None=True, # one bar over the sheets; None: only on a terminal
+              tta:bool=False,          # with a checkpoint path: average the model over four flips
+              workers:int=1,           # 1: this process; N > 1: a local Dask cluster of N processes (`archive.run_archive`)
+              scheduler:str|None=None, # or the address of a running Dask cluster, tcp://HOST:PORT
+             )->int:
     "`rasterlog sheet`: digitise sheets by their layouts; 0 if all went well, 1 if any sheet failed."
-    from rasterlog_nb.pipeline import output_plan, _image_paths
-    from rasterlog_nb.registry import load_model
+    from rasterlog_nb.pipeline import output_plan, _image_paths, _model_for
+    from rasterlog_nb.archive import plan_jobs, run_archive
+    from rasterlog_nb.infer import native_bf16
     mode, dest, fmt2 = output_plan(out, fmt)
     fmt = fmt or (fmt2 if mode == "file" else "las")
     check_writable(dest, folder=(mode == "dir"))
@@ -282,19 +297,19 @@ def run_sheet(inputs:list, layout, out, fmt:str|None=None, model=SHIPPED, step:f
     paths = _image_paths(inputs)
     if mode == "file" and len(paths) != 1: raise BadInputError(f"--out {out} takes exactly one sheet, got {len(paths)}; give a folder (ending in /) for several")
     jobs = [(p, dest if mode == "file" else dest / f"{p.stem}.{fmt}") for p in paths]
-    todo = [(p, o) for p, o in jobs if not (resume and o.exists())]
-    if not todo: print(f"nothing to do: all {len(jobs)} output(s) exist (--resume)"); return 0
-    net = load_model(model)
-    def work(p, o): sheet_one(p, layout_for(p, layout), o, net, step=step, qc=qc, progress=progress)
+    todo, skipped, _ = plan_jobs(jobs, resume)
+    if not todo and len(skipped) == len(jobs): print(f"nothing to do: all {len(jobs)} output(s) exist (--resume)"); return 0
+    bf16 = native_bf16()                                               # one precision for every worker of the run
+    if isinstance(model, (str, os.PathLike)): _model_for(model, tta, bf16) # CheckpointError before the first sheet
+    kw = dict(layout=layout, model=model, tta=tta, bf16=bf16, step=step, qc=qc)
     if mode == "file":
-        work(*todo[0]); print(f"wrote {todo[0][1]}"); return 0
-    out_of = dict(todo)
-    failures = run_batch([p for p, _ in todo], out_of.__getitem__, work, progress=sys.stderr.isatty() if progress is None else bool(progress),
-                         desc="sheets", log=lambda m: None)
-    print(f"digitised {len(todo) - len(failures)} of {len(todo)} sheet(s) to {dest}")
-    if failures:
-        print(f"rasterlog sheet: {len(failures)} of {len(todo)} sheet(s) failed:", file=sys.stderr)
-        for _, why in failures: print(f"  {why}", file=sys.stderr)
+        sheet_file(*todo[0], progress=progress, **kw); print(f"wrote {todo[0][1]}"); return 0
+    r = run_archive(jobs, sheet_file, kw, workers=workers, scheduler=scheduler, resume=resume, progress=progress, desc="sheets")
+    n, tail = len(r.done) + len(r.failed), (f", skipped {len(r.skipped)} existing" if r.skipped else "")
+    print(f"digitised {len(r.done)} of {n} sheet(s) to {dest}{tail}")
+    if r.failed:
+        print(f"rasterlog sheet: {len(r.failed)} of {n} sheet(s) failed:", file=sys.stderr)
+        for _, why in r.failed: print(f"  {why}", file=sys.stderr)
         return 1
     return 0
 

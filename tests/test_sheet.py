@@ -137,3 +137,26 @@ def test_tiff_g4_and_multistrip(tmp_path):
         assert a.shape == sh.image.shape and np.array_equal(a > 127, sh.image > 127), f
     res = sheet_one(tmp_path / "g4.tif", sh.layout)
     assert len(res.depth) == len(sh.rows)
+
+
+@needs_tess
+def test_sheets_on_a_local_dask_cluster_agree(sheets, tmp_path, cli):
+    "`rasterlog sheet DIR --workers 2` runs each sheet as a Dask task: the same LAS files as one process; --resume fills gaps."
+    base = ("sheet", sheets / "images", "--layout", sheets / "layouts")
+    r = cli(*base, "--out", f"{tmp_path / 'serial'}/")
+    assert r.returncode == 0, r.stderr
+    r = cli(*base, "--out", f"{tmp_path / 'local'}/", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert files(tmp_path / "local") == files(tmp_path / "serial") == ["sheet_000.las", "sheet_001.las"]
+    for n in ("sheet_000.las", "sheet_001.las"):
+        A, B = lasio.read(str(tmp_path / "serial" / n)), lasio.read(str(tmp_path / "local" / n))
+        assert [c.mnemonic for c in A.curves] == [c.mnemonic for c in B.curves]
+        for c in A.curves:
+            a, b = A[c.mnemonic], B[c.mnemonic]
+            assert np.array_equal(np.isnan(a), np.isnan(b)) and np.allclose(a, b, equal_nan=True, atol=1e-6), c.mnemonic
+    (tmp_path / "local/sheet_001.las").unlink()
+    kept = (tmp_path / "local/sheet_000.las").stat().st_mtime_ns
+    r = cli(*base, "--out", f"{tmp_path / 'local'}/", "--workers", "2", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert "skipped 1 existing" in r.stdout and (tmp_path / "local/sheet_001.las").exists()
+    assert (tmp_path / "local/sheet_000.las").stat().st_mtime_ns == kept
