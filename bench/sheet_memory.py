@@ -12,15 +12,8 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-RL = str(Path(sys.executable).parent / "rasterlog")
-
-def measure(cmd:list)->tuple:
-    "(peak RSS in MB, wall seconds, return code, last stderr line) of one process."
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    return ru.ru_maxrss / 1024, time.perf_counter() - t0, os.waitstatus_to_exitcode(status), (err.strip().splitlines() or [""])[-1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import RL, measure  # one way to measure a process: peak RSS, seconds, exit code, last stderr line
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
