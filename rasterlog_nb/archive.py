@@ -28,6 +28,15 @@ class ArchiveResult:
         s = f"{len(self.done)} of {n} {what}(s) done"
         if self.skipped: s += f", skipped {len(self.skipped)} existing"
         return s + (f", {len(self.failed)} failed" if self.failed else "")
+    def report(self, dest, what:str, command:str)->int:
+        "What a command prints at the end of a batch (failures, one line each, on stderr); its exit status: 0, or 1 if any input failed."
+        n = len(self.done) + len(self.failed)
+        tail = f", skipped {len(self.skipped)} existing" if self.skipped else ""
+        print(f"digitised {len(self.done)} of {n} {what}(s) to {dest}{tail}")
+        if not self.failed: return 0
+        print(f"{command}: {len(self.failed)} of {n} {what}(s) failed:", file=sys.stderr)
+        for _, why in self.failed: print(f"  {why}", file=sys.stderr)
+        return 1
 
 # %% ../nbs/14_archive.ipynb #a2d4de29
 def _reason(inp, e:BaseException)->str:

@@ -175,11 +175,4 @@ def run_digitize(inputs:list, # image files and/or folders
     if mode == "file":
         digitize_file(*todo[0], progress=progress, **kw); print(f"wrote {todo[0][1]}"); return 0
     r = run_archive(jobs, digitize_file, kw, workers=workers, scheduler=scheduler, resume=resume, progress=progress, desc="digitize")
-    failures, n = r.failed, len(r.done) + len(r.failed)
-    tail = f", skipped {len(r.skipped)} existing" if r.skipped else ""
-    print(f"digitised {len(r.done)} of {n} image(s) to {dest}{tail}")
-    if failures:
-        print(f"rasterlog digitize: {len(failures)} of {n} image(s) failed:", file=sys.stderr)
-        for _, why in failures: print(f"  {why}", file=sys.stderr)
-        return 1
-    return 0
+    return r.report(dest, "image", "rasterlog digitize")

@@ -305,13 +305,7 @@ def run_sheet(inputs:list, layout, out, fmt:str|None=None,
     if mode == "file":
         sheet_file(*todo[0], progress=progress, **kw); print(f"wrote {todo[0][1]}"); return 0
     r = run_archive(jobs, sheet_file, kw, workers=workers, scheduler=scheduler, resume=resume, progress=progress, desc="sheets")
-    n, tail = len(r.done) + len(r.failed), (f", skipped {len(r.skipped)} existing" if r.skipped else "")
-    print(f"digitised {len(r.done)} of {n} sheet(s) to {dest}{tail}")
-    if r.failed:
-        print(f"rasterlog sheet: {len(r.failed)} of {n} sheet(s) failed:", file=sys.stderr)
-        for _, why in r.failed: print(f"  {why}", file=sys.stderr)
-        return 1
-    return 0
+    return r.report(dest, "sheet", "rasterlog sheet")
 
 # %% ../nbs/15b_sheet.ipynb #3f07afe7
 def describe(image, out=None)->dict:

@@ -184,12 +184,8 @@ def _hline(canvas, y:float, x0:int, x1:int, w:float, tone:float):
             if a > 0: canvas[r, x0:x1 + 1] = canvas[r, x0:x1 + 1] * (1 - a) + tone * a
 
 def _vline(canvas, x:float, y0:int, y1:int, w:float, tone:float):
-    "A vertical line of width `w` centred on column `x` from row y0 to y1."
-    W = canvas.shape[1]
-    for c in range(int(math.floor(x - w / 2 - 1)), int(math.ceil(x + w / 2 + 1)) + 1):
-        if 0 <= c < W:
-            a = float(np.clip(w / 2 + 0.5 - abs(c - x), 0, 1))
-            if a > 0: canvas[y0:y1 + 1, c] = canvas[y0:y1 + 1, c] * (1 - a) + tone * a
+    "A vertical line of width `w` centred on column `x` from row y0 to y1: a horizontal one of the transposed view."
+    _hline(canvas.T, x, y0, y1, w, tone)
 
 def _text(canvas, s:str, x:float, y:float, size:int, tone:float=0.0, centre:bool=False):
     "Print `s` with the vertical centre of its ink on row `y` (its left end at `x`, or centred there)."
