@@ -78,6 +78,13 @@ def _band_rows(h:int, tile_rows, overlap:int, m:int)->list:
     step = h if not tile_rows or tile_rows >= h else max(1, int(tile_rows))
     return [(s, min(s + step, h), max(0, s - overlap) // m * m, min(h, s + step + overlap)) for s in range(0, h, step)]
 
+def _col_windows(w:int, m:int, strip:int=128)->list:
+    "[(lo, hi, keep_lo, keep_hi)]: windows of columns whose widths are multiples of `m` (nothing padded) and the columns each one gives."
+    wm = w - w % m; s = min(wm, strip // m * m)
+    if m <= 1 or w % m == 0 or s < 2 * m: return [(0, w, 0, w)]   # narrow: the model pads (replicates) its right edge
+    c = w - s // 2                                                # the right strip gives its right half (64 px from its cut at 128)
+    return [(0, wm, 0, c), (w - s, w, c, w)]
+
 def band_probas(model:nn.Module,    # a model with `proba` (best an `inference_copy`)
                 image,              # (H, W) uint8 scan (or float in [0, 1])
                 tile_rows:int|None=1024, # rows per band (None: the whole image as one band)
@@ -87,12 +94,16 @@ def band_probas(model:nn.Module,    # a model with `proba` (best an `inference_c
     "Yield (start, end, (3, end - start, W) float32 probabilities) band by band, in order; the same whatever `threads`."
     a = np.asarray(image)
     if a.ndim != 2: raise BadInputError(f"expected a (H, W) grey image, got shape {a.shape}")
-    bands = _band_rows(a.shape[0], tile_rows, max(0, int(overlap)), getattr(model, "multiple", 1))
+    m = getattr(model, "multiple", 1)
+    bands, wins = _band_rows(a.shape[0], tile_rows, max(0, int(overlap)), m), _col_windows(a.shape[1], m)
     n = max(1, min(int(threads or torch.get_num_threads()), len(bands)))
     def run(b):
         s, e, lo, hi = b
-        x = torch.from_numpy(_as_float_image(a[lo:hi]))[None, None]  # floats band by band: never the whole scan.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode(): return model.proba(x)[0, :, s - lo:e - lo].float().numpy()
+        x = torch.from_numpy(_as_float_image(a[lo:hi]))[None, None]  # floats band by band: never the whole scan
+        out = np.empty((N_CLASSES, e - s, a.shape[1]), np.float32)
+        with torch.inference_mode():
+            for c0, c1, k0, k1 in wins: out[:, :, k0:k1] = model.proba(x[..., c0:c1].contiguous())[0, :, s - lo:e - lo, k0 - c0:k1 - c0].float().numpy()
+        return out
     was, prev = model.training, torch.get_num_threads()
     model.eval()
     try:

@@ -10,7 +10,7 @@ import numpy as np
 from .core import *
 
 # %% auto #0
-__all__ = ['dark_columns', 'line_runs', 'find_layout', 'check_curve', 'check_layout', 'read_layout', 'template']
+__all__ = ['dark_columns', 'line_runs', 'find_layout', 'edge_lines', 'check_curve', 'check_layout', 'read_layout', 'template']
 
 # %% ../nbs/15_layout.ipynb #7e93cba9
 def dark_columns(img:np.ndarray, thresh:int=110, rows:slice|None=None, strip:int=2048)->np.ndarray:
@@ -76,6 +76,15 @@ def find_layout(img:np.ndarray, # (H, W) uint8 grey sheet
     di = min(range(len(boxes)), key=lambda i: (inner[i], boxes[i][1] - boxes[i][0]))
     return dict(tracks=[b for i, b in enumerate(boxes) if i != di], depth_track=boxes[di],
                 borders=dict(columns=xs, width_px=2 * half + 1 if half else 1), grid_lines=[n for i, n in enumerate(inner) if i != di])
+
+# %% ../nbs/15_layout.ipynb #661b6981
+def edge_lines(track:np.ndarray, # (H, W) uint8 grey crop of one track, border centre to border centre
+               thresh:int=110, share:float=0.8)->tuple:
+    "(left, right): how many columns at each edge of `track` are border line (dark on at least `share` of its rows)."
+    dark = dark_columns(track, thresh); W = len(dark); most = W // 10
+    left = next((i for i in range(most) if dark[i] < share), most)
+    right = next((i for i in range(most) if dark[W - 1 - i] < share), most)
+    return int(left), int(right)
 
 # %% ../nbs/15_layout.ipynb #32913af7
 def _num(v, what:str)->float:

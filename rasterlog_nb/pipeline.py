@@ -49,6 +49,7 @@ def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with 
                    progress:bool|None=False, # a bar over the bands (when there are several); None: only on a terminal
                    name:str="log",
                    threads:int|None=None, # bands computed at once, one thread each (default torch's count; the result does not depend on it)
+                   edges:tuple=(0, 0),  # columns at the left and right edge that are border lines (`layout.edge_lines`): no curve ink there
                   )->Digitized:
     "Segment a scan band by band and trace both curves."
     from rasterlog_nb.infer import band_probas, inference_copy
@@ -59,10 +60,13 @@ def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with 
     model = inference_copy(load_model(model))  # a prepared model (a worker's cached one) comes back as it is
     H, W = img.shape; step = max(1, int(tile_rows))
     tr = Tracer(H, W, cfg)
+    L, R = (max(0, int(e)) for e in edges)
     n = -(-H // step)
     from tqdm.auto import tqdm
     with tqdm(total=n, desc=name, unit="band", disable=_no_bar(progress, n), leave=False) as bar:
         for s, e, P in band_probas(model, img, step, overlap, threads):
+            for sl in (slice(0, L), slice(W - R, W)) if L or R else ():
+                P[0, :, sl] = 1; P[1:, :, sl] = 0                # border line: background, whatever the model says
             tr.add(P, s); del P; bar.update()
     cols = tr.finish()
     return Digitized(cols, cal, W, name, tr.conf)
@@ -113,12 +117,12 @@ def _write(d:Digitized, path:Path, fmt:str, names, units):
 _MODELS = {}  # (checkpoint, its mtime, tta, bf16) -> prepared model, per process: a Dask worker loads its model once
 
 def _model_for(model=SHIPPED, tta:bool=False, bf16:bool|None=None):
-    "The prepared model (`infer.inference_copy`) of a checkpoint path, 'default' or a module; checkpoints are loaded once per process."
+    "The prepared model (`infer.inference_copy`) of a checkpoint path, a shipped model's name ('default', 'sheet') or a module; checkpoints are loaded once per process."
     from rasterlog_nb.infer import inference_copy, native_bf16
-    from rasterlog_nb.registry import load_model, default_model_path
+    from rasterlog_nb.registry import load_model, default_model_path, is_shipped
     if bf16 is None: bf16 = native_bf16()
     if not isinstance(model, (str, os.PathLike)): return inference_copy(load_model(model, tta=tta), bf16)
-    p = default_model_path() if model == SHIPPED else Path(model)
+    p = default_model_path(model) if is_shipped(model) else Path(model)
     key = (str(p.resolve()), p.stat().st_mtime_ns if p.is_file() else None, bool(tta), bool(bf16))
     if key not in _MODELS:
         net = inference_copy(load_model(model, tta=tta), bf16)  # CheckpointError for a missing or bad file, nothing cached

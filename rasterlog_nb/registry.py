@@ -11,9 +11,10 @@ import rasterlog_nb
 from .core import CLASSES, N_CLASSES, SHIPPED, BadInputError, CheckpointError, atomic_write
 
 # %% auto #0
-__all__ = ['ARCHS', 'ENTRIES', 'ENTRY_NAMES', 'CKPT_FORMAT', 'known_arch', 'arch_class', 'create_model', 'build_model', 'Entry',
-           'arch_of', 'entry_kwargs', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint', 'load_checkpoint',
-           'default_model_path', 'load_model', 'resolve_model']
+__all__ = ['ARCHS', 'ENTRIES', 'ENTRY_NAMES', 'CKPT_FORMAT', 'SHIPPED_WEIGHTS', 'known_arch', 'arch_class', 'create_model',
+           'build_model', 'Entry', 'arch_of', 'entry_kwargs', 'save_checkpoint', 'read_checkpoint',
+           'model_from_checkpoint', 'load_checkpoint', 'is_shipped', 'default_model_path', 'load_model',
+           'resolve_model']
 
 # %% ../nbs/03b_registry.ipynb #53e5d25c
 ARCHS = {"unet": "rasterlog_nb.models:UNet", "binary": "rasterlog_nb.archs:BinaryPair",
@@ -181,11 +182,18 @@ def load_checkpoint(path)->dict:
     return ck
 
 # %% ../nbs/03b_registry.ipynb #c696c76f
-def default_model_path()->Path:
-    "Where the package's shipped checkpoint lives."
-    return Path(rasterlog_nb.__file__).parent / "weights" / "unet_default.pt"
+SHIPPED_WEIGHTS = {SHIPPED: "unet_default.pt", "sheet": "unet_sheet.pt"}  # names that mean a checkpoint shipped in weights/
 
-def load_model(model=SHIPPED, # a checkpoint path, "default" (the shipped model) or a model
+def is_shipped(model)->bool:
+    "Does `model` name a shipped checkpoint ('default': the benchmark's model; 'sheet': the one tuned on whole sheets)?"
+    return isinstance(model, str) and model in SHIPPED_WEIGHTS
+
+def default_model_path(name:str=SHIPPED)->Path:
+    "Where the package's shipped checkpoint `name` lives."
+    if not is_shipped(name): raise BadInputError(f"no shipped model is called {name!r}: choose one of {sorted(SHIPPED_WEIGHTS)}")
+    return Path(rasterlog_nb.__file__).parent / "weights" / SHIPPED_WEIGHTS[name]
+
+def load_model(model=SHIPPED, # a checkpoint path, "default" or "sheet" (the shipped models) or a model
                device=None,   # move the model there (default: leave it where it is; loaded ones are on CPU)
                tta:bool=False, # wrap it in `FlipTTA` (probabilities averaged over four flips)
               )->nn.Module:
@@ -194,10 +202,10 @@ def load_model(model=SHIPPED, # a checkpoint path, "default" (the shipped model)
     from rasterlog_nb.models import FlipTTA
     if model is None: raise BadInputError("no model given: pass a checkpoint path, a model, or 'default' for the shipped one")
     if not isinstance(model, nn.Module):
-        shipped = isinstance(model, str) and model == SHIPPED
-        path = default_model_path() if shipped else Path(model)
+        shipped = is_shipped(model)
+        path = default_model_path(model) if shipped else Path(model)
         if shipped and not path.exists():
-            raise CheckpointError(f"the default model is not shipped with this install ({path} is missing); give --model CKPT")
+            raise CheckpointError(f"the {model} model is not shipped with this install ({path} is missing); give --model CKPT")
         model = model_from_checkpoint(read_checkpoint(path), path)
     if tta and not isinstance(model, FlipTTA): model = FlipTTA(model)
     return (model if device is None else model.to(device)).eval()

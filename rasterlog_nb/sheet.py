@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .core import *
-from .layout import find_layout, read_layout, check_layout, template
+from .layout import find_layout, edge_lines, read_layout, check_layout, template
 from .depth import read_depth, fit_at
 from .sheetsynth import to_frac, from_frac
 
 # %% auto #0
-__all__ = ['unwrap', 'fill_gaps', 'SheetResult', 'sheet_one', 'resample', 'las_text', 'csv_text', 'write_sheet', 'write_qc',
-           'layout_for', 'sheet_file', 'run_sheet', 'describe']
+__all__ = ['unwrap', 'fill_gaps', 'fill_pegged', 'SheetResult', 'sheet_one', 'resample', 'las_text', 'csv_text', 'write_sheet',
+           'write_qc', 'layout_for', 'sheet_file', 'run_sheet', 'describe']
 
 # %% ../nbs/15b_sheet.ipynb #e58658ac
 def _pieces(f:np.ndarray, jump:float=0.5)->list:
@@ -86,6 +86,15 @@ def fill_gaps(v:np.ndarray, log:bool=False, max_gap:int=200)->np.ndarray:
         if b - a - 1 <= max_gap: v[a + 1:b] = 10 ** fill[a + 1:b] if log else fill[a + 1:b]
     return v
 
+def fill_pegged(f:np.ndarray, near:float=0.02, max_gap:int=200)->np.ndarray:
+    "`f` (fractions across the track) with each interior NaN run of at most `max_gap` rows whose two ends lie within `near` of one edge set to that edge: the pen pegged there, on the border line."
+    f = np.asarray(f, float).copy(); idx = np.flatnonzero(np.isfinite(f))
+    for a, b in zip(idx[:-1], idx[1:]):
+        if not 1 < b - a <= max_gap + 1: continue
+        for e in (0.0, 1.0):
+            if abs(f[a] - e) <= near and abs(f[b] - e) <= near: f[a + 1:b] = e
+    return f
+
 # %% ../nbs/15b_sheet.ipynb #070a22d5
 @dataclass
 class SheetResult:
@@ -125,14 +134,14 @@ def _curve_values(cols:np.ndarray, width:int, curves:list, max_gap:int)->tuple:
     vals, states = {}, {}
     for c in curves:
         x = cols[:, 0 if c["style"] == "solid" else 1]
-        v, s = unwrap(x / max(width - 1, 1), c)
+        v, s = unwrap(fill_pegged(x / max(width - 1, 1), max_gap=max_gap), c)
         vals[c["name"]] = fill_gaps(v, c["scale"] == "log", max_gap); states[c["name"]] = s
     return vals, states
 
 def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
               layout,           # a layout YAML file or its content (a dict)
               out=None,         # write FILE.las / FILE.csv (atomically), or None to only return the result
-              model=SHIPPED,    # a loaded model (used as given), a checkpoint path, or "default" (prepared by `infer.inference_copy`, once per process)
+              model="sheet",    # a loaded model (used as given), a checkpoint path, or a shipped one's name: "sheet" (tuned on sheets) or "default" (prepared by `infer.inference_copy`, once per process)
               step:float|None=None, # resample to this regular depth step (default: one sample per body row)
               qc=None,          # folder for NAME.qc.png and NAME.qc.json
               name:str|None=None, tile_rows:int=1024, max_gap:int=200, progress:bool|None=False,
@@ -167,7 +176,7 @@ def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
     from tqdm.auto import tqdm
     for i, (t, b) in enumerate(tqdm(list(zip(lay["tracks"], boxes)), desc=name, unit="track", disable=not progress, leave=False)):
         crop = np.ascontiguousarray(img[y0:y1 + 1, b[0]:b[1] + 1])
-        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}")
+        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}", edges=edge_lines(crop))
         traces.append(d.cols)
         v, s = _curve_values(d.cols, b[1] - b[0] + 1, t["curves"], max_gap)
         values.update(v); states.update(s)
@@ -274,7 +283,7 @@ def sheet_file(path, out, # one sheet image and the LAS/CSV it becomes: the task
     return {"rows": len(r.rows), "seconds": r.seconds}
 
 def run_sheet(inputs:list, layout, out, fmt:str|None=None,
-              model=SHIPPED,          # checkpoint path, "default" (the shipped model) or a loaded model
+              model="sheet",          # checkpoint path, a shipped model's name ("sheet": tuned on sheets; "default") or a loaded model
               step:float|None=None, qc=None,
               resume:bool=False,      # skip sheets whose output exists
               progress:bool|None=True, # one bar over the sheets; None: only on a terminal

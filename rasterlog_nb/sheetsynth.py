@@ -398,6 +398,12 @@ def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, nam
     return Sheet(img, layout_of(p), boxes, rows, depth, vals, p, name or f"sheet_{index:03d}", mask.reshape(Himg, Wimg))
 
 # %% ../nbs/14a_sheetsynth.ipynb #71b489d7
+def _unbordered(mask:np.ndarray, border:float)->np.ndarray:
+    "A track tile's mask with its two border lines (`border` px wide, centred on the first and last column) labelled background."
+    m = mask.copy(); e = int(np.ceil(border / 2 + 0.5))
+    m[:, :e] = BACKGROUND; m[:, -e:] = BACKGROUND
+    return m
+
 def sheet_tiles(out, n_sheets:int, seed:int=0, tile_rows:int=512, per_track:int=3, cfg:SheetConfig|None=None, progress:bool=True)->int:
     "Write `per_track` random tiles of every track of `n_sheets` generated sheets to `out/images`, `out/masks`; returns the count."
     from tqdm.auto import tqdm
@@ -409,7 +415,7 @@ def sheet_tiles(out, n_sheets:int, seed:int=0, tile_rows:int=512, per_track:int=
                 r = int(rng.integers(y0, max(y0 + 1, y1 - tile_rows + 2)))
                 nm = f"{sh.name}_t{ti}_{j}"
                 save_png(sh.image[r:r + tile_rows, x0:x1 + 1], out / "images" / f"{nm}.png")
-                save_png(sh.mask[r:r + tile_rows, x0:x1 + 1], out / "masks" / f"{nm}.png"); k += 1
+                save_png(_unbordered(sh.mask[r:r + tile_rows, x0:x1 + 1], sh.params["border"]), out / "masks" / f"{nm}.png"); k += 1
     return k
 
 # %% ../nbs/14a_sheetsynth.ipynb #579bbc39
