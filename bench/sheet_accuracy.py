@@ -39,7 +39,9 @@ for i in tqdm(range(a.n), desc="sheets"):
                      tracks=[dict(t, box=b) for t, b in zip(sh.layout["tracks"], sh.boxes["tracks"])])
         res = sheet_one(sh.image, given, model=net, name=sh.name)
     for ti, (t, (x0, x1, y0, y1)) in enumerate(zip(lay["tracks"], sh.boxes["tracks"])):
-        if net is None: vals, states = _curve_values(trace(sh.mask[y0:y1 + 1, x0:x1 + 1]), x1 - x0 + 1, t["curves"], 200)
+        if net is None:   # traced as the sheet stage traces: wraps allowed for curves with a backup scale
+            wrap = tuple(any(c.get("backup") for c in t["curves"] if c["style"] == st) for st in ("solid", "dashed"))
+            vals, states = _curve_values(trace(sh.mask[y0:y1 + 1, x0:x1 + 1], wrap=wrap), x1 - x0 + 1, t["curves"], 200)
         else: vals, states = res.values, res.states
         for c in t["curves"]:
             tv, pv = sh.values[c["name"]].astype(float), vals[c["name"]]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .core import *
+from .tracing import TraceConfig
 from .layout import find_layout, edge_lines, read_layout, check_layout, template
 from .depth import read_depth, fit_at
 from .sheetsynth import to_frac, from_frac
@@ -176,7 +177,8 @@ def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
     from tqdm.auto import tqdm
     for i, (t, b) in enumerate(tqdm(list(zip(lay["tracks"], boxes)), desc=name, unit="track", disable=not progress, leave=False)):
         crop = np.ascontiguousarray(img[y0:y1 + 1, b[0]:b[1] + 1])
-        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}", edges=edge_lines(crop))
+        wrap = tuple(any(c.get("backup") for c in t["curves"] if c["style"] == st) for st in ("solid", "dashed"))
+        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}", edges=edge_lines(crop), cfg=TraceConfig(wrap=wrap))
         traces.append(d.cols)
         v, s = _curve_values(d.cols, b[1] - b[0] + 1, t["curves"], max_gap)
         values.update(v); states.update(s)

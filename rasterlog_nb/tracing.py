@@ -49,6 +49,8 @@ class TraceConfig:
     smooth: tuple = (2e-5, 4e-4)  # weight of the band fit's first-difference penalty (curve1, curve2): of the lines the pixels allow, the smoothest
     stride: int = 2         # along the flat top and bottom of a stroke the band fit uses every `stride`-th pixel (speed)
     tile_rows: int = 2048   # rows per block in candidate search and fit (bounded memory)
+    wrap: tuple = (False, False)  # (curve1, curve2): the curve wraps onto a backup scale, so a jump from one edge of the track to the other is a pen move, not a stray
+    c_wrap: float = 1.0     # cost of such a wrap (plus `lam` per px each end lies from its edge)
 
 # %% ../nbs/07_tracing.ipynb #54954ae5
 def to_proba(x)->np.ndarray:
@@ -164,7 +166,9 @@ def _backtrack(D:np.ndarray, # (2, H, Kc + 1) best costs, the last state off-tra
     return out
 
 # %% ../nbs/07_tracing.ipynb #8be12362
-def viterbi(groups:dict, cfg:TraceConfig=TraceConfig())->np.ndarray:
+def viterbi(groups:dict, cfg:TraceConfig=TraceConfig(),
+            width:int|None=None, # the track's width in px: with `cfg.wrap`, a jump between its edges costs only `c_wrap`
+           )->np.ndarray:
     "(H, 2) chosen state per row and curve: `< k_own` its own group, `>= k_own` the other class's group, -1 none."
     st = _states(groups, cfg)
     lo, hi, em = st["lo"].astype(np.float32), st["hi"].astype(np.float32), st["e"]
@@ -187,6 +191,10 @@ def viterbi(groups:dict, cfg:TraceConfig=TraceConfig())->np.ndarray:
     cl = (lo - 1 - g0 - cfg.slack * (rows - 1)) * lam; ch = (hi + 1 + g0 + cfg.slack * (rows - 1)) * lam
     win = lambda a: np.lib.stride_tricks.sliding_window_view(a, S, axis=1).transpose(0, 1, 3, 2)  # (2, H + 1, S, Kc): rows r - S .. r - 1
     him_w, lop_w = win(him), win(lop)
+    wraps = [bool(w) and width is not None for w in cfg.wrap]
+    if any(wraps):   # each state's extent in cost units, unshifted: rows r - S .. r - 1 and row r
+        hiw, low = win(pad(np.where(valid, hi, -BIG) * lam, -BIG)), win(pad(np.where(valid, lo, BIG) * lam, BIG))
+        lo_l, hi_l = np.where(valid, lo, BIG) * lam, np.where(valid, hi, -BIG) * lam
     D = np.full((2, H, Kc + 1), BIG, np.float32)       # best cost; the last state is off-track
     Dm = np.full((2, H + S, Kc + 1), BIG, np.float32)  # row r at r + S: D - SK[r + 1] (skip costs folded in); last column: entering at r + 1
     Bi = np.full((2, H, Kc), -1, np.int64)              # the argmin over (skip, state) of each row and state
@@ -205,6 +213,11 @@ def viterbi(groups:dict, cfg:TraceConfig=TraceConfig())->np.ndarray:
         np.subtract(cl[:, c0:c1, None, None, :], him_w[:, c0:c1, :, :, None], out=g)
         np.maximum(g, lop_w[:, c0:c1, :, :, None] - ch[:, c0:c1, None, None, :], out=g)
         np.maximum(g, 0, out=g)
+        for k in (k for k in range(2) if wraps[k]):   # a wrap: out at one edge, in at the other (within S rows)
+            e = np.float32(lam * (width - 1))
+            a = np.minimum((e - hiw[k, c0:c1])[..., None] + lo_l[k, c0:c1, None, None, :],
+                           low[k, c0:c1, :, :, None] + (e - hi_l[k, c0:c1])[:, None, None, :]) + np.float32(cfg.c_wrap)
+            np.minimum(g[k], a, out=g[k])
         G = G.reshape(2, c1 - c0, Sm, Kc)
         for r in range(c0, c1):
             prev = D[:, r - 1]
@@ -339,7 +352,7 @@ def add(self:Tracer, proba, row0:int|None=None):
 def states(self:Tracer)->np.ndarray:
     "(H, 2) Viterbi states (see `viterbi`)."
     if self.rows != self.H: raise BadInputError(f"only {self.rows} of {self.H} rows were added")
-    return viterbi(self.g, self.cfg)
+    return viterbi(self.g, self.cfg, self.W)
 
 # %% ../nbs/07_tracing.ipynb #4065e90d
 @patch
