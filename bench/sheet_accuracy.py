@@ -13,7 +13,7 @@ import argparse, platform, time
 import numpy as np
 from tqdm.auto import tqdm
 from rasterlog_nb.sheetsynth import make_sheet
-from rasterlog_nb.sheet import _curve_values, sheet_one
+from rasterlog_nb.sheet import _curve_values, sheet_one, track_trace
 from rasterlog_nb.pipeline import _model_for
 from rasterlog_nb.tracing import trace
 from rasterlog_nb.layout import check_layout
@@ -40,8 +40,7 @@ for i in tqdm(range(a.n), desc="sheets"):
         res = sheet_one(sh.image, given, model=net, name=sh.name)
     for ti, (t, (x0, x1, y0, y1)) in enumerate(zip(lay["tracks"], sh.boxes["tracks"])):
         if net is None:   # traced as the sheet stage traces: wraps allowed for curves with a backup scale
-            wrap = tuple(any(c.get("backup") for c in t["curves"] if c["style"] == st) for st in ("solid", "dashed"))
-            vals, states = _curve_values(trace(sh.mask[y0:y1 + 1, x0:x1 + 1], wrap=wrap), x1 - x0 + 1, t["curves"], 200)
+            vals, states = _curve_values(trace(sh.mask[y0:y1 + 1, x0:x1 + 1], track_trace(t["curves"])), x1 - x0 + 1, t["curves"], 200)
         else: vals, states = res.values, res.states
         for c in t["curves"]:
             tv, pv = sh.values[c["name"]].astype(float), vals[c["name"]]

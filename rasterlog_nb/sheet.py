@@ -15,8 +15,8 @@ from .depth import read_depth, fit_at
 from .sheetsynth import to_frac, from_frac
 
 # %% auto #0
-__all__ = ['unwrap', 'fill_gaps', 'fill_pegged', 'SheetResult', 'sheet_one', 'resample', 'las_text', 'csv_text', 'write_sheet',
-           'write_qc', 'layout_for', 'sheet_file', 'run_sheet', 'describe']
+__all__ = ['unwrap', 'fill_gaps', 'fill_pegged', 'SheetResult', 'track_trace', 'sheet_one', 'resample', 'las_text', 'csv_text',
+           'write_sheet', 'write_qc', 'layout_for', 'sheet_file', 'run_sheet', 'describe']
 
 # %% ../nbs/15b_sheet.ipynb #e58658ac
 def _pieces(f:np.ndarray, jump:float=0.5)->list:
@@ -130,6 +130,10 @@ def _check_box(b:list, shape:tuple, what:str):
     if not (0 <= b[0] < b[1] < W and 0 <= b[2] < b[3] < H): raise BadInputError(f"{what} box {b} lies outside the {W}x{H} sheet")
 
 # %% ../nbs/15b_sheet.ipynb #4d177a22
+def track_trace(curves:list)->TraceConfig:
+    "The tracer's settings for a track of these layout curves: wraps allowed for the solid or dashed curve where it has a `backup` scale."
+    return TraceConfig(wrap=tuple(any(c.get("backup") for c in curves if c["style"] == st) for st in ("solid", "dashed")))
+
 def _curve_values(cols:np.ndarray, width:int, curves:list, max_gap:int)->tuple:
     "Values and scale states of a track's asked curves from its traced (H, 2) columns (solid: curve1, dashed: curve2)."
     vals, states = {}, {}
@@ -177,8 +181,7 @@ def sheet_one(image,            # a sheet image file, or an (H, W) uint8 array
     from tqdm.auto import tqdm
     for i, (t, b) in enumerate(tqdm(list(zip(lay["tracks"], boxes)), desc=name, unit="track", disable=not progress, leave=False)):
         crop = np.ascontiguousarray(img[y0:y1 + 1, b[0]:b[1] + 1])
-        wrap = tuple(any(c.get("backup") for c in t["curves"] if c["style"] == st) for st in ("solid", "dashed"))
-        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}", edges=edge_lines(crop), cfg=TraceConfig(wrap=wrap))
+        d = digitize_image(crop, net, tile_rows=tile_rows, name=f"{name} track {i + 1}", edges=edge_lines(crop), cfg=track_trace(t["curves"]))
         traces.append(d.cols)
         v, s = _curve_values(d.cols, b[1] - b[0] + 1, t["curves"], max_gap)
         values.update(v); states.update(s)
