@@ -219,10 +219,7 @@ def _add_sheet(p):
     p.add_argument("--format", choices=FORMATS, default=None, help="file type written into a folder (default las)")
     p.add_argument("--step", type=float, default=None, metavar="S", help="resample to this regular depth step (default: one sample per body row)")
     p.add_argument("--qc", default=None, metavar="DIR", help="write NAME.qc.png and NAME.qc.json there")
-    add_model_args(p)
-    p.set_defaults(model="sheet")  # the shipped model fine-tuned on whole sheets
-    for act in p._actions:
-        if act.dest == "model": act.help = "checkpoint, or a shipped model: 'sheet' (the default, tuned on whole sheets) or 'default'"
+    add_model_args(p, "sheet", "checkpoint, or a shipped model: 'sheet' (the default, tuned on whole sheets) or 'default'")
     p.add_argument("--resume", action="store_true", help="skip inputs whose output exists")
     from rasterlog_nb.archive import add_archive_args
     add_archive_args(p)  # --workers N | --scheduler ADDRESS: a folder's sheets as Dask tasks

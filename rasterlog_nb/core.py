@@ -311,9 +311,10 @@ def run_batch(paths:list, # input files
     return failures
 
 # %% ../nbs/00_core.ipynb #e532237d
-def add_model_args(p):
+def add_model_args(p, default:str=SHIPPED, # the shipped model a command uses unless told: "default", or "sheet" for `rasterlog sheet`
+                   help:str="checkpoint (default: 'default', the model shipped with the package)"):
     "Declare `--model CKPT` and `--tta` on the argparse parser `p` (read them with `registry.load_model(a.model, tta=a.tta)`)."
-    p.add_argument("--model", default=SHIPPED, metavar="CKPT", help="checkpoint (default: 'default', the model shipped with the package)")
+    p.add_argument("--model", default=default, metavar="CKPT", help=help)
     p.add_argument("--tta", action="store_true", help="average the model over four flips of each image (four passes per image)")
     return p
 
