@@ -144,11 +144,7 @@ def run_train(a):
     if a.data: from rasterlog_nb.data import check_folder; check_folder(a.data, min_images=2)
     tr = Trainer(cfg, out=out, init=a.init, resume=a.resume, progress=not a.quiet, ddp=a.ddp)
     m = tr.fit()
-    if a.ddp:
-        import torch.distributed as dist
-        if dist.is_initialized():
-            dist.barrier()  # rank 0 may still be writing checkpoints: tear down only when every rank is done
-            dist.destroy_process_group()
+    tr.close()  # under DDP: every rank done (rank 0 may still be writing), the reducer freed, then the process group
     if tr.rank == 0: print(_train_summary(tr, m, out))
 
 def _train_summary(tr, m:dict, out)->str:

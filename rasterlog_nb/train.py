@@ -165,6 +165,17 @@ def _wrap_ddp(self:Trainer):
     return DDP(_LossOf(self.model) if own else self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
                find_unused_parameters=own)  # Mask R-CNN heads can sit out a step
 
+# %% ../nbs/06_train.ipynb #6444dd50
+@patch
+def close(self:Trainer):
+    "End a DDP run on this rank (idempotent; a no-op without DDP): barrier, drop the DDP wrapper, destroy the process group."
+    if not self.ddp: return
+    import gc, torch.distributed as dist
+    if dist.is_initialized(): dist.barrier()
+    self.net = self.model; gc.collect()   # the reducer holds the process group: free it before the group goes
+    if dist.is_initialized(): dist.destroy_process_group()
+    self.ddp = False
+
 # %% ../nbs/06_train.ipynb #b171a900
 @patch
 def pause(self:Trainer): self._pause.set()
