@@ -17,11 +17,14 @@ def fit_polyline(ys:np.ndarray, # pixel rows
                  ws:np.ndarray, # pixel weights (class probabilities)
                  x0:np.ndarray, # (H,) initial columns
                  var:np.ndarray, # (H,) bool: rows that carry a vertex (others come back NaN)
-                 iters:int=3, reg:float=1e-3)->np.ndarray:
+                 iters:int=3, reg:float=1e-3,
+                 lifts:np.ndarray|None=None, # (H - 1,) bool: no segment from row i to i + 1 (the pen lifted: a wrap onto a backup scale)
+                )->np.ndarray:
     "(H,) columns of the polyline nearest (least squares, perpendicular) to the weighted pixels."
     H = len(x0)
     x = np.where(var, np.nan_to_num(x0), 0.0)
     link = var[:-1] & var[1:]
+    if lifts is not None: link = link & ~np.asarray(lifts, bool)
     ys = np.asarray(ys, np.int64); cs = np.asarray(cs, np.float64); ws = np.asarray(ws, np.float64); n = len(ys)
     segs = []                                           # the segments starting 2 rows above .. 1 row below each pixel: fixed
     for dj in (-2, -1, 0, 1):
@@ -111,10 +114,10 @@ def band_halfwidth(d_ink:np.ndarray, d_bg:np.ndarray, # distances to the line of
 # %% ../nbs/07c_centreline.ipynb #a409f751
 class _Band:
     "Edge pixels of one or more curves stacked row-wise (`part`: each row's curve), and the geometry of a polyline against them."
-    def __init__(self, ys, cs, ws, neg, var, part, flank):
+    def __init__(self, ys, cs, ws, neg, var, part, flank, lifts=None):
         self.Y = np.asarray(ys, np.int64); self.C = np.asarray(cs, np.float64); self.Wt = np.asarray(ws, np.float64)
         self.neg, self.var, self.part, self.flank = np.asarray(neg, bool), var, part, flank
-        self.link = var[:-1] & var[1:] & (part[:-1] == part[1:])
+        self.link = var[:-1] & var[1:] & (part[:-1] == part[1:]) & (True if lifts is None else ~np.asarray(lifts, bool))
         self.pid = part[self.Y] if len(self.Y) else np.zeros(0, np.int64)
         self.n_parts = int(part.max(initial=0)) + 1
 
@@ -199,11 +202,12 @@ def fit_band(ys:np.ndarray, cs:np.ndarray, # inked edge pixels of the stroke (ro
              flank:float=1.5,               # see `TraceConfig.flank`
              neg_ws:np.ndarray|None=None,   # weights of the background pixels (default 1)
              part:np.ndarray|None=None,     # (H,) int: several curves stacked by rows, each with its own half width
+             lifts:np.ndarray|None=None,    # (H - 1,) bool: no segment from row i to i + 1 (see `fit_polyline`)
             )->tuple:
     "(H,) columns of the polyline whose `hw`-band best matches the stroke's edge, and `hw` (an array with `part`)."
     part = np.zeros(len(x0), np.int64) if part is None else np.asarray(part, np.int64)
     b = _Band(np.r_[ys, neg_ys], np.r_[cs, neg_cs], np.r_[ws, np.ones(len(neg_ys)) if neg_ws is None else neg_ws],
-              np.r_[np.zeros(len(ys), bool), np.ones(len(neg_ys), bool)], var, part, flank)
+              np.r_[np.zeros(len(ys), bool), np.ones(len(neg_ys), bool)], var, part, flank, lifts)
     x = np.where(var, np.nan_to_num(x0), 0.0)
     g = b.geometry(x)
     h = b.halfwidths(g) if hw is None else np.broadcast_to(np.asarray(hw, np.float64), (b.n_parts,)).copy()

@@ -41,7 +41,7 @@ def _edges(spec:dict)->tuple:
 
 def unwrap(f:np.ndarray, # (H,) traced fraction across the track (0 left, 1 right; NaN = absent)
            spec:dict,    # the layout curve (left, right, scale, backup)
-           min_rows:int=6, # pieces shorter than this (tracer strays) are left out (NaN)
+           min_rows:int=6, # pieces shorter than this (tracer strays) are left out (NaN), unless they begin or end with a wrap
            near:float=0.08, # a wrap leaves and re-enters within this share of the track from the edges (beyond it costs 3x)
            per_row:float=1e-3, # cost of each row on the backup scale (curves live mostly on their main scale)
           )->tuple:
@@ -50,9 +50,15 @@ def unwrap(f:np.ndarray, # (H,) traced fraction across the track (0 left, 1 righ
     state = np.zeros(H, np.int8)
     if spec.get("backup"):
         ps = _pieces(f)
-        for a, b in ps:
-            if b - a < min_rows and len(ps) > 1: f[a:b] = np.nan
-        ps = [q for q in ps if q[1] - q[0] >= min_rows or len(ps) == 1]
+        edge_to_edge = lambda x, y: (x >= 1 - near and y <= near) or (x <= near and y >= 1 - near)
+        def kept(i):   # long enough, or a short excursion the pen made across an edge (a wrap at either end)
+            a, b = ps[i]
+            return (b - a >= min_rows or len(ps) == 1 or (i > 0 and edge_to_edge(f[ps[i - 1][1] - 1], f[a]))
+                    or (i + 1 < len(ps) and edge_to_edge(f[b - 1], f[ps[i + 1][0]])))
+        keep = [kept(i) for i in range(len(ps))]
+        for (a, b), k in zip(ps, keep):
+            if not k: f[a:b] = np.nan
+        ps = [q for q, k in zip(ps, keep) if k]
         em, eb = _edges(spec); edge = (em, eb)
         far = lambda d: d + 2 * max(0.0, d - near)
         def move(x, y, q, s):   # pen from x (state q) to y (state s): across the track, or out at q's wrap edge and in at s's

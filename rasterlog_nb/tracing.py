@@ -50,7 +50,8 @@ class TraceConfig:
     stride: int = 2         # along the flat top and bottom of a stroke the band fit uses every `stride`-th pixel (speed)
     tile_rows: int = 2048   # rows per block in candidate search and fit (bounded memory)
     wrap: tuple = (False, False)  # (curve1, curve2): the curve wraps onto a backup scale, so a jump from one edge of the track to the other is a pen move, not a stray
-    c_wrap: float = 1.0     # cost of such a wrap (plus `lam` per px each end lies from its edge)
+    c_wrap: float = 1.0     # cost of such a wrap (plus `lam` per px its two ends lie from their edges, beyond `wrap_free`)
+    wrap_free: float = 0.08 # share of the track's width the two ends of a wrap may lie from their edges at no cost: the pen crosses the edge between two rows
 
 # %% ../nbs/07_tracing.ipynb #54954ae5
 def to_proba(x)->np.ndarray:
@@ -216,7 +217,8 @@ def viterbi(groups:dict, cfg:TraceConfig=TraceConfig(),
         for k in (k for k in range(2) if wraps[k]):   # a wrap: out at one edge, in at the other (within S rows)
             e = np.float32(lam * (width - 1))
             a = np.minimum((e - hiw[k, c0:c1])[..., None] + lo_l[k, c0:c1, None, None, :],
-                           low[k, c0:c1, :, :, None] + (e - hi_l[k, c0:c1])[:, None, None, :]) + np.float32(cfg.c_wrap)
+                           low[k, c0:c1, :, :, None] + (e - hi_l[k, c0:c1])[:, None, None, :])
+            a = np.maximum(a - np.float32(lam * cfg.wrap_free * width), 0) + np.float32(cfg.c_wrap)
             np.minimum(g[k], a, out=g[k])
         G = G.reshape(2, c1 - c0, Sm, Kc)
         for r in range(c0, c1):
@@ -302,9 +304,11 @@ def _confidence(x:np.ndarray, ev:np.ndarray, fade:float=16.0, steep:float=16.0)-
 
 # %% ../nbs/07_tracing.ipynb #ee0d4dcc
 def _turning(x:np.ndarray, lo:np.ndarray, hi:np.ndarray, # (n,) fitted columns; extent of each row's chosen group (lo < 0: none)
-             hw:np.ndarray, turn:float)->np.ndarray:
+             hw:np.ndarray, turn:float,
+             lifts:np.ndarray|None=None)->np.ndarray: # (n - 1,) pen lifts: no neighbour across them
     "`x` with each turning point (both neighbours more than `turn` px to one side) moved to `hw` inside its row's far end."
-    a, b = np.r_[np.nan, x[:-1]], np.r_[x[1:], np.nan]
+    a, b = np.r_[np.nan, x[:-1]], np.r_[x[1:], np.nan]   # each row's neighbours above and below
+    if lifts is not None: a[1:][lifts] = np.nan; b[:-1][lifts] = np.nan
     left = (a > x + turn) & (b > x + turn) & (lo >= 0); right = (a < x - turn) & (b < x - turn) & (lo >= 0)
     return np.where(left, lo + hw, np.where(right, hi - hw, x))
 
@@ -391,11 +395,13 @@ def _fit_rows(self:Tracer, cur:list, a0:int, a1:int)->np.ndarray:
         ink.append((ty + r0, tc, tw)); edge.append((ey + r0, ec, ew * wsel[ey, ec] / 255.0, ny + r0, nc, nw))
     stack = lambda i, fill: np.r_[cur[0][i][a0:a1], fill, cur[1][i][a0:a1]]
     x0 = stack(3, np.nan); var = np.isfinite(x0); part = np.r_[np.zeros(h + 1, np.int64), np.ones(h, np.int64)]
-    x = fit_polyline(*(np.concatenate(v) for v in zip(*ink)), x0, var, cfg.iters)   # the middle of the ink: a start
+    wrap = np.asarray([bool(w) for w in cfg.wrap])[part[:-1]]    # a jump of over half the track where the curve wraps: the pen lifted
+    lifts = wrap & (np.abs(np.diff(x0)) > self.W / 2)
+    x = fit_polyline(*(np.concatenate(v) for v in zip(*ink)), x0, var, cfg.iters, lifts=lifts)   # the middle of the ink: a start
     ey, ec, ew, ny, nc, nw = (np.concatenate(v) for v in zip(*edge))
     x, hw = fit_band(ey, ec, ew, ny, nc, x, var, None, cfg.band_iters, cfg.band_refit, smooth=cfg.smooth,
-                     flank=cfg.flank, neg_ws=nw, part=part)
-    return _turning(x, stack(1, -1), stack(2, -2), hw[part], cfg.turn)
+                     flank=cfg.flank, neg_ws=nw, part=part, lifts=lifts)
+    return _turning(x, stack(1, -1), stack(2, -2), hw[part], cfg.turn, lifts)
 
 # %% ../nbs/07_tracing.ipynb #1062336c
 @patch
