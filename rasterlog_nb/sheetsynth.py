@@ -55,7 +55,7 @@ FAMILIES = {  # per track kind: solid curve(s), dashed curve(s), a third (unaske
     "por": dict(solid=[("RHOB", "G/C3", 1.95, 2.95, "linear"), ("DT", "US/F", 140, 40, "linear")],
                 dashed=[("NPHI", "V/V", 0.45, -0.15, "linear")], third=("PEF", "B/E", 0, 10, "linear"), grid="linear"),
 }
-ALIASES = {"GR": ["GR", "GRD", "GAM", "SGR", "CGR"], "SP": ["SP"], "CALI": ["CALI", "CAL", "CALS", "HCAL", "C1"],
+ALIASES = {"GR": ["GR", "GRD", "GAM", "SGR", "CGR"], "SP": ["SP"], "CALI": ["CALI", "CAL", "CAL1", "CALS", "HCAL", "C1"],
            "BS": ["BS", "BIT"], "ILD": ["ILD", "RT", "RD", "AF90", "AT90", "LLD", "RILD", "M2R9"],
            "ILM": ["ILM", "RM", "AF30", "AT30", "LLS", "RILM", "AF20", "M2R3"], "SFLU": ["SFLU", "RXOZ", "MSFL", "RXO", "AF10"],
            "RHOB": ["RHOB", "DEN", "RHOZ", "ZDEN"], "DT": ["DT", "AC", "DTC", "DTCO"],
@@ -163,7 +163,9 @@ def las_values(las, name:str, depths:np.ndarray)->np.ndarray|None:
     have = {c.mnemonic.upper(): c.mnemonic for c in las.curves}
     for m in ALIASES.get(name, [name]):
         if m in have:
-            d = np.asarray(las.index, float); v = np.asarray(las[have[m]], float); ok = np.isfinite(d) & np.isfinite(v)
+            d = np.asarray(las.index, float); v = np.asarray(las[have[m]], float)
+            o = np.argsort(d, kind="stable"); d, v = d[o], v[o]     # a log recorded bottom up (STEP < 0) reads as one recorded top down
+            ok = np.isfinite(d) & np.isfinite(v)
             if ok.sum() < 2: return None
             out = np.interp(depths, d[ok], v[ok], left=np.nan, right=np.nan)
             gap = np.interp(depths, d, np.isfinite(v).astype(float), left=0, right=0) < 0.5   # the well's own gaps stay gaps
@@ -328,7 +330,9 @@ def _defects(rng, img:np.ndarray, p:dict)->np.ndarray:
 # %% ../nbs/14a_sheetsynth.ipynb #c19ad457
 WORDS = ["NORTH", "GRANITE", "PRAIRIE", "BEAVER", "CEDAR", "SILVER", "EAGLE", "HORIZON", "MAPLE", "STONE", "RIVER", "LAUREN"]
 
-def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, name:str|None=None)->Sheet:
+def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, name:str|None=None,
+               las_start:float=0.02, # with `las`: where the log body begins, as a share of the LAS's depth range
+              )->Sheet:
     "Generate one sheet (curves from `las`, a `lasio.LASFile`, where it holds them) and its truth."
     cfg = (cfg or SheetConfig()).check()
     rng = rng_for(seed, index); sub = lambda j: rng_for(seed, index, j)
@@ -346,7 +350,7 @@ def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, nam
     rows = np.arange(y0, y1 + 1); depth = dp["top"] + dp["step"] * (rows - y0)
     if las is not None:
         d = np.asarray(las.index, float); ok = np.isfinite(d)
-        first = float(np.nanmin(d[ok])) + 0.02 * float(np.ptp(d[ok]))
+        first = float(np.nanmin(d[ok])) + float(las_start) * float(np.ptp(d[ok]))
         depth = first + dp["step"] * (rows - y0) if np.ptp(d[ok]) > 0 else depth
         dp["top"] = float(depth[0])
     canvas = np.full((Himg, Wimg), p["paper"], np.float32)
@@ -404,12 +408,20 @@ def _unbordered(mask:np.ndarray, border:float)->np.ndarray:
     m[:, :e] = BACKGROUND; m[:, -e:] = BACKGROUND
     return m
 
-def sheet_tiles(out, n_sheets:int, seed:int=0, tile_rows:int=512, per_track:int=3, cfg:SheetConfig|None=None, progress:bool=True)->int:
+def sheet_tiles(out, n_sheets:int, seed:int=0, tile_rows:int=512, per_track:int=3, cfg:SheetConfig|None=None, progress:bool=True,
+                las=None, # LAS files (paths or `lasio.LASFile`s) to draw the curves from, a sheet each in turn, from a random depth
+                prefix:str="sheet", # tiles are named PREFIX_III_tT_J (sheet index, track, tile)
+               )->int:
     "Write `per_track` random tiles of every track of `n_sheets` generated sheets to `out/images`, `out/masks`; returns the count."
     from tqdm.auto import tqdm
     out = check_writable(out, folder=True); k = 0
+    if las is not None:
+        import lasio
+        las = [lasio.read(str(f)) if isinstance(f, (str, Path)) else f for f in (las if isinstance(las, (list, tuple)) else [las])]
     for i in tqdm(range(n_sheets), desc="sheet tiles", disable=not progress):
-        sh = make_sheet(seed, i, cfg); rng = rng_for(seed, i, 99)
+        rng = rng_for(seed, i, 99)
+        nm = f"{prefix}_{i:03d}"
+        sh = make_sheet(seed, i, cfg, las=las[i % len(las)], name=nm, las_start=float(rng.uniform(0, 0.8))) if las else make_sheet(seed, i, cfg, name=nm)
         for ti, (x0, x1, y0, y1) in enumerate(sh.boxes["tracks"]):
             for j in range(per_track):
                 r = int(rng.integers(y0, max(y0 + 1, y1 - tile_rows + 2)))
