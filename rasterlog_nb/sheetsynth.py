@@ -14,9 +14,9 @@ from .synth import curve_signals, polyline_field, dash_pattern, dash_on
 from .paper import _font
 
 # %% auto #0
-__all__ = ['FAMILIES', 'ALIASES', 'WORDS', 'SheetConfig', 'to_frac', 'from_frac', 'print_curve', 'sample_sheet', 'layout_of',
-           'curve_values', 'las_values', 'label_rows', 'Sheet', 'make_sheet', 'sheet_tiles', 'truth_las_text',
-           'save_sheet_image', 'synth_sheets']
+__all__ = ['FAMILIES', 'ALIASES', 'PERCENT_UNITS', 'WORDS', 'SheetConfig', 'to_frac', 'from_frac', 'print_curve', 'sample_sheet',
+           'layout_of', 'curve_values', 'las_values', 'label_rows', 'Sheet', 'make_sheet', 'sheet_tiles',
+           'truth_las_text', 'save_sheet_image', 'synth_sheets']
 
 # %% ../nbs/14a_sheetsynth.ipynb #7478b455
 @dataclass(frozen=True)
@@ -158,12 +158,16 @@ def curve_values(rng, spec:dict, n:int, roughness:float, peg_p:float)->np.ndarra
     elif rng.random() < peg_p: u = u + _bumps(rng, n, 1, 0.3, 0.6) * (1 if rng.random() < 0.5 else -1)
     return from_frac(u, spec["left"], spec["right"], spec.get("scale") == "log")
 
-def las_values(las, name:str, depths:np.ndarray)->np.ndarray|None:
-    "The values of the LAS curve named `name` (or an alias in `ALIASES`) at `depths`, NaN outside the logged interval; None if absent."
+PERCENT_UNITS = {"PU", "P.U.", "LPU", "SPU", "DPU", "%", "PERCENT", "PCT"}   # porosity in percent: /100 where the layout wants V/V
+
+def las_values(las, name:str, depths:np.ndarray, unit:str|None=None)->np.ndarray|None:
+    "The values of the LAS curve named `name` (or an alias in `ALIASES`) at `depths`, NaN outside the logged interval; None if absent. Values at or below -999 are absent (files that declare one NULL and write another); with `unit` V/V, a curve logged in percent is divided by 100."
     have = {c.mnemonic.upper(): c.mnemonic for c in las.curves}
     for m in ALIASES.get(name, [name]):
         if m in have:
             d = np.asarray(las.index, float); v = np.asarray(las[have[m]], float)
+            v = np.where(v <= -999, np.nan, v)
+            if (unit or "").upper() in ("V/V", "FRAC", "DEC") and (las.curves[have[m]].unit or "").strip().upper() in PERCENT_UNITS: v = v / 100
             o = np.argsort(d, kind="stable"); d, v = d[o], v[o]     # a log recorded bottom up (STEP < 0) reads as one recorded top down
             ok = np.isfinite(d) & np.isfinite(v)
             if ok.sum() < 2: return None
@@ -361,7 +365,7 @@ def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, nam
     for ti, ((a, b), t) in enumerate(zip(xs, p["tracks"])):
         W = b - a + 1
         for c in t["curves"] + ([t["third"]] if t["third"] else []):
-            v = las_values(las, c["name"], depth) if las is not None else None
+            v = las_values(las, c["name"], depth, c.get("unit")) if las is not None else None
             if v is None: v = curve_values(rs, c, n, p["roughness"], cfg.peg_p)
             if c["style"] == "dashed" and rs.random() < cfg.partial_p: v[:int(rs.uniform(0.05, 0.3) * n)] = np.nan
             f, shown, st = print_curve(v, c)
