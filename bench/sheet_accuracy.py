@@ -4,7 +4,7 @@ given the truth's track boxes and depths, so the figure isolates segmentation + 
 layout finding and OCR:
 
     .venv/bin/python bench/sheet_accuracy.py [--seed 21] [--n 8] [--model sheet|default|CKPT|truth] [--tta] [-v]
-                                             [--from-las WELL.las]
+                                             [--from-las WELL.las [--las-start 0.02]]
 
 `--model truth` traces the generator's exact masks (the ceiling of the tracer and the unwrapping); `-v` prints every
 curve's score (and its backup rows), so a curve that fails as a whole stands out.
@@ -24,6 +24,7 @@ ap.add_argument("--model", default="sheet", help="a shipped model's name, a chec
 ap.add_argument("-v", action="store_true", help="print every curve")
 ap.add_argument("--tta", action="store_true", help="average the model over four flips")
 ap.add_argument("--from-las", default=None, help="draw the curves from this LAS file (as `rasterlog synth --sheets --from-las`)")
+ap.add_argument("--las-start", type=float, default=0.02, help="with --from-las: where the sheets begin, as a share of the LAS's depth range")
 a = ap.parse_args()
 las = None
 if a.from_las:
@@ -33,7 +34,7 @@ net = None if a.model == "truth" else _model_for(a.model, tta=a.tta)
 kinds = {k: [0, 0] for k in ("linear", "reversed", "log", "backup")}
 t0 = time.process_time()
 for i in tqdm(range(a.n), desc="sheets"):
-    sh = make_sheet(a.seed, i, las=las); lay = check_layout(sh.layout)
+    sh = make_sheet(a.seed, i, las=las, las_start=a.las_start); lay = check_layout(sh.layout)
     if net is not None:   # the sheet stage itself, told the boxes and the depths
         given = dict(depth=dict(unit=lay["depth"]["unit"], at=[[int(sh.rows[0]), float(sh.depth[0])], [int(sh.rows[-1]), float(sh.depth[-1])]]),
                      tracks=[dict(t, box=b) for t, b in zip(sh.layout["tracks"], sh.boxes["tracks"])])
@@ -52,7 +53,7 @@ for i in tqdm(range(a.n), desc="sheets"):
             k = "log" if log else ("reversed" if float(c["right"]) < float(c["left"]) else "linear")
             kinds[k][0] += int(ok[has & ~bk].sum()); kinds[k][1] += int((has & ~bk).sum())
             kinds["backup"][0] += int(ok[bk].sum()); kinds["backup"][1] += int(bk.sum())
-            if a.v:
+            if a.v and (has & ~bk).any():
                 b = f", backup {ok[bk].mean():.3f} of {bk.sum()} (state 1 on {int(states[c['name']][bk].sum())})" if bk.any() else ""
                 print(f"{sh.name} t{ti} {c['name']:5s} {c['style']:6s} {k:8s} ok {ok[has & ~bk].mean():.3f}{b}")
 cpu = time.process_time() - t0

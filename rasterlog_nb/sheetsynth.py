@@ -35,6 +35,7 @@ class SheetConfig:
     peg_p: float = 0.3                 # chance a curve without backup runs off its scale somewhere (the pen pegs)
     partial_p: float = 0.15            # chance a dashed curve starts logging below the top of the body
     roughness: tuple = (0.0, 0.2)      # curve roughness (see `synth.curve_signals`)
+    follow_p: float = 0.0              # chance a dashed log-scale curve follows its track's solid one (a medium resistivity a few px from the deep, as in real wells)
     line_width: tuple = (1.2, 2.6)     # curve line widths in px
     defects: bool = True               # noise, blur, speckle, paper tint
 
@@ -160,21 +161,29 @@ def curve_values(rng, spec:dict, n:int, roughness:float, peg_p:float)->np.ndarra
 
 PERCENT_UNITS = {"PU", "P.U.", "LPU", "SPU", "DPU", "%", "PERCENT", "PCT"}   # porosity in percent: /100 where the layout wants V/V
 
+def _follow(rng, v:np.ndarray)->np.ndarray:
+    "A log-scale curve that runs beside `v`: `v` times a slowly wandering factor of about 10**(-0.3 .. +0.08), as a medium resistivity beside the deep."
+    n = len(v); r = np.arange(n)
+    slow = sum(np.sin(2 * np.pi * r / rng.uniform(150, 900) + rng.uniform(0, 2 * np.pi)) for _ in range(3)) / 3
+    return v * 10 ** (rng.uniform(-0.2, 0.0) + 0.08 * slow + rng.normal(0, 0.01, n))
+
 def las_values(las, name:str, depths:np.ndarray, unit:str|None=None)->np.ndarray|None:
     "The values of the LAS curve named `name` (or an alias in `ALIASES`) at `depths`, NaN outside the logged interval; None if absent. Values at or below -999 are absent (files that declare one NULL and write another); with `unit` V/V, a curve logged in percent is divided by 100."
     have = {c.mnemonic.upper(): c.mnemonic for c in las.curves}
-    for m in ALIASES.get(name, [name]):
+    best = None
+    for m in ALIASES.get(name, [name]):   # of the aliases the LAS holds, the one with most values at `depths` (a deep resistivity may be ILD above, LLD below)
         if m in have:
             d = np.asarray(las.index, float); v = np.asarray(las[have[m]], float)
             v = np.where(v <= -999, np.nan, v)
             if (unit or "").upper() in ("V/V", "FRAC", "DEC") and (las.curves[have[m]].unit or "").strip().upper() in PERCENT_UNITS: v = v / 100
             o = np.argsort(d, kind="stable"); d, v = d[o], v[o]     # a log recorded bottom up (STEP < 0) reads as one recorded top down
             ok = np.isfinite(d) & np.isfinite(v)
-            if ok.sum() < 2: return None
+            if ok.sum() < 2: continue
             out = np.interp(depths, d[ok], v[ok], left=np.nan, right=np.nan)
             gap = np.interp(depths, d, np.isfinite(v).astype(float), left=0, right=0) < 0.5   # the well's own gaps stay gaps
-            return np.where(gap, np.nan, out)
-    return None
+            out = np.where(gap, np.nan, out)
+            if best is None or np.isfinite(out).sum() > np.isfinite(best).sum(): best = out
+    return best
 
 # %% ../nbs/14a_sheetsynth.ipynb #138f1a16
 def _ink(canvas, idx, alpha, tone):
@@ -361,12 +370,15 @@ def make_sheet(seed:int=0, index:int=0, cfg:SheetConfig|None=None, las=None, nam
     gt = p["grid_tone"]
     for (a, b), t in zip(xs, p["tracks"]): _grid(canvas, t, a, b, y0, y1, gt)
     _depth_lines(canvas, p, xs, y0, y1, gt)
-    rs, vals, drawn = sub(2), {}, []
+    rs, vals, drawn, fr = sub(2), {}, [], sub(7)
     for ti, ((a, b), t) in enumerate(zip(xs, p["tracks"])):
-        W = b - a + 1
+        W = b - a + 1; solid_log = None
         for c in t["curves"] + ([t["third"]] if t["third"] else []):
             v = las_values(las, c["name"], depth, c.get("unit")) if las is not None else None
             if v is None: v = curve_values(rs, c, n, p["roughness"], cfg.peg_p)
+            if c["style"] == "solid" and c.get("scale") == "log": solid_log = v
+            elif c["style"] == "dashed" and c.get("scale") == "log" and solid_log is not None and cfg.follow_p > 0 and fr.random() < cfg.follow_p:
+                v = _follow(fr, solid_log)
             if c["style"] == "dashed" and rs.random() < cfg.partial_p: v[:int(rs.uniform(0.05, 0.3) * n)] = np.nan
             f, shown, st = print_curve(v, c)
             if c["style"] != "dotted": vals[c["name"]] = shown
