@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from .core import *
-from .tracing import TraceConfig, Tracer, to_proba, trace
+from .tracing import TraceConfig, Tracer, ruled_rows, to_proba, trace
 from .export import FORMATS, parse_names, parse_units, write_csv, write_las
 
 # %% auto #0
@@ -50,6 +50,7 @@ def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with 
                    name:str="log",
                    threads:int|None=None, # bands computed at once, one thread each (default torch's count; the result does not depend on it)
                    edges:tuple=(0, 0),  # columns at the left and right edge that are border lines (`layout.edge_lines`): no curve ink there
+                   ruled:bool=True,     # rows a ruled line as dark as the ink crosses (`tracing.ruled_rows`) are read from the rows around
                   )->Digitized:
     "Segment a scan band by band and trace both curves."
     from rasterlog_nb.infer import band_probas, inference_copy
@@ -61,13 +62,14 @@ def digitize_image(image, # (H, W) uint8 grey scan, or an image file (read with 
     H, W = img.shape; step = max(1, int(tile_rows))
     tr = Tracer(H, W, cfg)
     L, R = (max(0, int(e)) for e in edges)
+    lines = ruled_rows(img, (L, R)) if ruled else np.zeros(H, bool)
     n = -(-H // step)
     from tqdm.auto import tqdm
     with tqdm(total=n, desc=name, unit="band", disable=_no_bar(progress, n), leave=False) as bar:
         for s, e, P in band_probas(model, img, step, overlap, threads):
             for sl in (slice(0, L), slice(W - R, W)) if L or R else ():
                 P[0, :, sl] = 1; P[1:, :, sl] = 0                # border line: background, whatever the model says
-            tr.add(P, s); del P; bar.update()
+            tr.add(P, s, ruled=lines[s:s + P.shape[1]]); del P; bar.update()
     cols = tr.finish()
     return Digitized(cols, cal, W, name, tr.conf)
 

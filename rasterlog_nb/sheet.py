@@ -93,7 +93,7 @@ def fill_gaps(v:np.ndarray, log:bool=False, max_gap:int=200)->np.ndarray:
         if b - a - 1 <= max_gap: v[a + 1:b] = 10 ** fill[a + 1:b] if log else fill[a + 1:b]
     return v
 
-def fill_pegged(f:np.ndarray, near:float=0.02, max_gap:int=200)->np.ndarray:
+def fill_pegged(f:np.ndarray, near:float=0.04, max_gap:int=200)->np.ndarray:
     "`f` (fractions across the track) with each interior NaN run of at most `max_gap` rows whose two ends lie within `near` of one edge set to that edge: the pen pegged there, on the border line."
     f = np.asarray(f, float).copy(); idx = np.flatnonzero(np.isfinite(f))
     for a, b in zip(idx[:-1], idx[1:]):

@@ -11,7 +11,8 @@ from .core import *
 from .centreline import fit_polyline, fit_band, edge_pixels
 
 # %% auto #0
-__all__ = ['TraceConfig', 'to_proba', 'stand_in_proba', 'find_groups', 'viterbi', 'Tracer', 'trace', 'trace_naive', 'gap_oracle']
+__all__ = ['TraceConfig', 'to_proba', 'stand_in_proba', 'find_groups', 'viterbi', 'Tracer', 'ruled_rows', 'trace', 'trace_naive',
+           'gap_oracle']
 
 # %% ../nbs/07_tracing.ipynb #dfb04a23
 @dataclass(frozen=True)
@@ -254,14 +255,16 @@ def _bridge(x:np.ndarray, max_gap:int)->np.ndarray:
 # %% ../nbs/07_tracing.ipynb #5fa84f27
 def _link(x:np.ndarray,     # (H,) a curve's group centres, NaN where it has no group
           under:np.ndarray, # (H, W) bool: the other curve's ink
-          arc:float, hidden:float, max_gap:int)->np.ndarray:
-    "`x` bridged linearly across its plausible gaps: at most `arc` px of curve, or up to `max_gap` rows lying on `under` in at least `hidden` of them."
+          arc:float, hidden:float, max_gap:int,
+          ruled:np.ndarray|None=None, # (H,) bool: rows whose evidence was set aside (a ruled line); a gap of such rows only is always bridged
+         )->np.ndarray:
+    "`x` bridged linearly across its plausible gaps: at most `arc` px of curve, up to `max_gap` rows lying on `under` in at least `hidden` of them, or rows that are all `ruled`."
     x = x.copy(); idx = np.flatnonzero(np.isfinite(x)); W = under.shape[1]
     for i in np.flatnonzero(np.diff(idx) > 1):
         a, b = idx[i], idx[i + 1]
         if b - a - 1 > max_gap: continue
         r = np.arange(a + 1, b); xi = np.interp(r, [a, b], [x[a], x[b]])
-        if np.hypot(x[b] - x[a], b - a) > arc:
+        if np.hypot(x[b] - x[a], b - a) > arc and not (ruled is not None and ruled[r].all()):
             c = np.clip(np.rint(xi).astype(np.int64), 1, W - 2)
             if (under[r, c - 1] | under[r, c] | under[r, c + 1]).mean() < hidden: continue
         x[a + 1:b] = xi
@@ -332,12 +335,15 @@ class Tracer:
                       x=np.zeros((2, self.H, K), np.float32), mass=np.zeros((2, self.H, K), np.float32),
                       purity=np.zeros((2, self.H, K), np.float32))
         self.w = np.zeros((2, self.H, self.W), np.uint8)
+        self.ruled = np.zeros(self.H, bool)  # rows whose evidence is set aside (a ruled depth line crosses the track there)
         self.rows = 0
         self.conf = None  # (H, 2) confidence of each traced row, set by `finish`
 
 # %% ../nbs/07_tracing.ipynb #033a239d
 @patch
-def add(self:Tracer, proba, row0:int|None=None):
+def add(self:Tracer, proba, row0:int|None=None,
+        ruled:np.ndarray|None=None, # (h,) bool: rows a ruled line crosses (`ruled_rows`): their pixels are set aside, the centreline is read from the rows around them
+       ):
     "Feed the probabilities (3, h, W) (or an (h, W) mask) of the next rows."
     P = to_proba(proba); h = P.shape[1]
     r0 = self.rows if row0 is None else int(row0)
@@ -348,6 +354,11 @@ def add(self:Tracer, proba, row0:int|None=None):
         g = find_groups(P[:, s:e], self.cfg)
         for k, v in self.g.items(): v[:, r0 + s:r0 + e] = g[k]
         self.w[:, r0 + s:r0 + e] = g["w"]
+    if ruled is not None:
+        ruled = np.asarray(ruled, bool)
+        if ruled.shape != (h,): raise BadInputError(f"ruled must hold one flag per row ({h}), got shape {ruled.shape}")
+        rr = r0 + np.flatnonzero(ruled); self.ruled[rr] = True
+        self.w[:, rr] = 0     # the groups stay (the curve's continuity), the pixels are neither ink nor background to the fit
     self.rows += h
     return self
 
@@ -369,7 +380,7 @@ def _picks(self:Tracer)->list:
         cls = np.where(other, 1 - k, k); gi = np.where(other, s - cfg.k_own, np.maximum(s, 0))
         g = {key: np.where(on, self.g[key][cls, rows, gi], fill) for key, fill in (("lo", -1), ("hi", -2), ("x", np.nan), ("mass", 0), ("purity", 0))}
         ev = np.minimum(1, g["mass"] / cfg.m_ref) * g["purity"] * np.where(other, 0.5, 1.0)   # riding the other class: half
-        x = _link(g["x"], self.w[1 - k] > 0, cfg.gap_arc[k], cfg.hidden, cfg.max_gap)
+        x = _link(g["x"], self.w[1 - k] > 0, cfg.gap_arc[k], cfg.hidden, cfg.max_gap, self.ruled)
         raw.append((cls, g["lo"], g["hi"], x, ev, on & ~other))
     cur = []
     for k, (cls, lo, hi, x, ev, own) in enumerate(raw):
@@ -382,7 +393,7 @@ def _picks(self:Tracer)->list:
 def _fit_rows(self:Tracer, cur:list, a0:int, a1:int)->np.ndarray:
     "Both curves' centrelines over rows `a0:a1` (curve2's after curve1's and an empty row): the least-squares line, the band fit, turning points."
     cfg, cols, h = self.cfg, np.arange(self.W), a1 - a0
-    bg = (self.w[0, a0:a1] == 0) & (self.w[1, a0:a1] == 0)           # background, not either curve's ink
+    bg = (self.w[0, a0:a1] == 0) & (self.w[1, a0:a1] == 0) & ~self.ruled[a0:a1, None]  # background, not either curve's ink (ruled rows: unknown)
     ink, edge = [], []
     for k, (cls, lo, hi, *_) in enumerate(cur):                     # both curves in one system: curve2's
         r0 = k * (h + 1)                                            # rows follow curve1's after an empty row
@@ -418,13 +429,30 @@ def finish(self:Tracer)->np.ndarray:
     self.conf = np.stack([_confidence(out[:, k], cur[k][4]) for k in range(2)], 1)
     return out
 
+# %% ../nbs/07_tracing.ipynb #265ea2ca
+def ruled_rows(image:np.ndarray, # (H, W) uint8 grey track
+               edges:tuple=(0, 0),   # border columns left and right, left out of the count
+               share:float=0.8,      # of the other columns, the part that is as dark as ink
+               level:float=0.3,      # "as dark as ink": at most this far from the ink's level toward the paper's
+              )->np.ndarray:
+    "(H,) bool: rows a ruled line as dark as the ink crosses (paper: the median level; ink: the 0.5th percentile)."
+    img = np.asarray(image)
+    if img.ndim != 2: raise BadInputError(f"expected an (H, W) grey image, got shape {img.shape}")
+    L, R = (max(0, int(e)) for e in edges); a = img[:, L:img.shape[1] - R]
+    if a.size == 0: return np.zeros(img.shape[0], bool)
+    paper, ink = float(np.median(a)), float(np.percentile(a, 0.5))
+    if paper - ink < 32: return np.zeros(img.shape[0], bool)   # no ink at all, or no paper: nothing is a line
+    return (a <= ink + level * (paper - ink)).mean(1) >= share
+
 # %% ../nbs/07_tracing.ipynb #417ec557
 def trace(proba, # (3, H, W) class probabilities, or an (H, W) {0, 1, 2} mask
-          cfg:TraceConfig|None=None, **kw)->np.ndarray:
+          cfg:TraceConfig|None=None,
+          ruled:np.ndarray|None=None, # (H,) bool: rows a ruled line crosses (`ruled_rows`), read from the rows around
+          **kw)->np.ndarray:
     "(H, 2) sub-pixel centreline columns of curve1 and curve2 (NaN where absent); `kw` override `cfg`'s fields."
     cfg = replace(cfg or TraceConfig(), **kw)
     P = to_proba(proba)
-    return Tracer(P.shape[1], P.shape[2], cfg).add(P).finish()
+    return Tracer(P.shape[1], P.shape[2], cfg).add(P, ruled=ruled).finish()
 
 # %% ../nbs/07_tracing.ipynb #7e772980
 def trace_naive(proba, cfg:TraceConfig|None=None)->np.ndarray:
