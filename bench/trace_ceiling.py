@@ -2,8 +2,10 @@
 them, the steep rows, where the truth moves more than 8 px to the row above or below, and the share of rows with a
 value where the truth curve is absent):
 
-1. the oracle: the *truth* column kept on every row where the curve has labelled pixels, linear across the rest
-   (dash gaps, rows under curve1): no tracer reading the image knows more than this;
+1. the oracles: the *truth* column kept on every row where the curve has labelled pixels, linear across the rest
+   (dash gaps, rows under curve1): no tracer reading the image knows more than this; and, tighter, the truth kept
+   only on rows whose truth pixel (or a pixel beside it) is labelled: where a dash gap hides the curve's vertex a
+   row's labelled pixels belong to the segments to the rows above and below, and the value must be inferred;
 2. the tracer on the exact masks: the tracer's own ceiling;
 3. the shipped model (or `--model CKPT`, `--tta`), segmented then traced: what `rasterlog evaluate --benchmark` reports.
 
@@ -49,10 +51,27 @@ def run(name, proba_of):
           f"MAE {r['mae_px'][0]:.2f} / {r['mae_px'][1]:.2f} px, swaps {r['swap_rate']:.4f}; "
           f"IoU {r['iou'][1]:.3f} / {r['iou'][2]:.3f}; tracer {cpu / len(logs) * 1000:.0f} ms CPU per log")
 
+def vertex_oracle(logs, near=1):
+    "Rows within 2 px per curve of the truth kept where the labelled pixels reach within `near` px of it, linear across the rest."
+    from rasterlog_nb.tracing import _bridge
+    ok, rows = np.zeros(2), np.zeros(2)
+    for lg in logs:
+        H, W = lg.mask.shape; r = np.arange(H)
+        for i in range(2):
+            t = lg.curves[:, i]; on = np.isfinite(t); c = np.rint(np.nan_to_num(t)).astype(np.int64)
+            vis = np.zeros(H, bool)
+            for dc in range(-near, near + 1): vis |= lg.mask[r, np.clip(c + dc, 0, W - 1)] == i + 1
+            o = _bridge(np.where(vis & on, t, np.nan), 10**6)
+            ok[i] += (np.abs(o - t)[on] <= 2).sum(); rows[i] += on.sum()
+    return ok / np.maximum(rows, 1)
+
 o = gap_oracle(logs)
 print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {a.n} benchmark test logs")
 print(f"rows on the track without a labelled pixel (gaps, under the other curve): {o['gap_rows'][0]:.3f} / {o['gap_rows'][1]:.3f}")
 print(f"oracle (truth on labelled rows, linear across the rest): rows within 2 px {o['rows_within_2px'][0]:.3f} / {o['rows_within_2px'][1]:.3f}")
+v1, v0 = vertex_oracle(logs, 1), vertex_oracle(logs, 0)
+print(f"oracle (truth where a labelled pixel lies within 1 px of it, linear across the rest): {v1[0]:.3f} / {v1[1]:.3f}; "
+      f"(where the truth pixel itself is labelled): {v0[0]:.3f} / {v0[1]:.3f}")
 run("tracer on exact masks", lambda lg: to_proba(lg.mask))
 if not a.no_model:
     from rasterlog_nb.models import predict_proba

@@ -315,6 +315,21 @@ def _turning(x:np.ndarray, lo:np.ndarray, hi:np.ndarray, # (n,) fitted columns; 
     left = (a > x + turn) & (b > x + turn) & (lo >= 0); right = (a < x - turn) & (b < x - turn) & (lo >= 0)
     return np.where(left, lo + hw, np.where(right, hi - hw, x))
 
+# %% ../nbs/07_tracing.ipynb #bd412cfd
+def _between(x:np.ndarray, # (H,) fitted columns, NaN where absent
+             has:np.ndarray, # (H,) bool: rows with a group of the curve's own (its ink)
+            )->np.ndarray:
+    "`x` with every row that has no group of its own clipped to the range of the nearest rows above and below that have one."
+    x = np.array(x, float); H = len(x); idx = np.arange(H)
+    good = np.asarray(has, bool) & np.isfinite(x)
+    if good.sum() < 2: return x
+    up = np.maximum.accumulate(np.where(good, idx, -1))                  # nearest such row at or above
+    dn = np.minimum.accumulate(np.where(good, idx, H)[::-1])[::-1]       # and at or below
+    m = np.isfinite(x) & ~good & (up >= 0) & (dn < H)
+    a, b = x[up[m]], x[dn[m]]
+    x[m] = np.clip(x[m], np.minimum(a, b), np.maximum(a, b))
+    return x
+
 # %% ../nbs/07_tracing.ipynb #2a070211
 def _thin(ys, cs, ws, h:int, max_px:int):
     "Keep at most about `max_px` evenly spaced pixels per row (weights scaled up): bounds the fit's work on wide groups."
@@ -425,6 +440,7 @@ def finish(self:Tracer)->np.ndarray:
         if not any(np.isfinite(c[3][b0:b1]).any() for c in cur): continue
         x = self._fit_rows(cur, a0, a1)
         for k in range(2): out[b0:b1, k] = x[k * (h + 1) + b0 - a0:k * (h + 1) + b1 - a0]
+    for k in range(2): out[:, k] = _between(out[:, k], cur[k][1] >= 0)   # rows without ink of their own: between their neighbours
     out = np.clip(out, 0, self.W - 1)
     self.conf = np.stack([_confidence(out[:, k], cur[k][4]) for k in range(2)], 1)
     return out
