@@ -51,25 +51,11 @@ def run(name, proba_of):
           f"MAE {r['mae_px'][0]:.2f} / {r['mae_px'][1]:.2f} px, swaps {r['swap_rate']:.4f}; "
           f"IoU {r['iou'][1]:.3f} / {r['iou'][2]:.3f}; tracer {cpu / len(logs) * 1000:.0f} ms CPU per log")
 
-def vertex_oracle(logs, near=1):
-    "Rows within 2 px per curve of the truth kept where the labelled pixels reach within `near` px of it, linear across the rest."
-    from rasterlog_nb.tracing import _bridge
-    ok, rows = np.zeros(2), np.zeros(2)
-    for lg in logs:
-        H, W = lg.mask.shape; r = np.arange(H)
-        for i in range(2):
-            t = lg.curves[:, i]; on = np.isfinite(t); c = np.rint(np.nan_to_num(t)).astype(np.int64)
-            vis = np.zeros(H, bool)
-            for dc in range(-near, near + 1): vis |= lg.mask[r, np.clip(c + dc, 0, W - 1)] == i + 1
-            o = _bridge(np.where(vis & on, t, np.nan), 10**6)
-            ok[i] += (np.abs(o - t)[on] <= 2).sum(); rows[i] += on.sum()
-    return ok / np.maximum(rows, 1)
-
 o = gap_oracle(logs)
 print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {a.n} benchmark test logs")
 print(f"rows on the track without a labelled pixel (gaps, under the other curve): {o['gap_rows'][0]:.3f} / {o['gap_rows'][1]:.3f}")
 print(f"oracle (truth on labelled rows, linear across the rest): rows within 2 px {o['rows_within_2px'][0]:.3f} / {o['rows_within_2px'][1]:.3f}")
-v1, v0 = vertex_oracle(logs, 1), vertex_oracle(logs, 0)
+v1, v0 = (gap_oracle(logs, near=k)['rows_within_2px'] for k in (1, 0))
 print(f"oracle (truth where a labelled pixel lies within 1 px of it, linear across the rest): {v1[0]:.3f} / {v1[1]:.3f}; "
       f"(where the truth pixel itself is labelled): {v0[0]:.3f} / {v0[1]:.3f}")
 run("tracer on exact masks", lambda lg: to_proba(lg.mask))

@@ -479,13 +479,21 @@ def trace_naive(proba, cfg:TraceConfig|None=None)->np.ndarray:
     return x
 
 # %% ../nbs/07_tracing.ipynb #244e1329
-def gap_oracle(logs)->dict:
-    "The data's ceiling per curve: `gap_rows`, the share of on-track rows without a labelled pixel, and `rows_within_2px` of the truth kept on labelled rows and linear across the rest."
+def gap_oracle(logs,
+               near:int|None=None, # None: keep the truth on every row with a labelled pixel; k: only where one lies within k px of the truth
+              )->dict:
+    "The data's ceiling per curve: `gap_rows`, the share of on-track rows without a labelled pixel, and `rows_within_2px` of the truth kept on labelled rows (`near`: only those whose ink reaches it) and linear across the rest."
     ok, rows, gap = np.zeros(2), np.zeros(2), np.zeros(2)
     for lg in logs:
+        H, W = lg.mask.shape; r = np.arange(H)
         for i, k in enumerate((CURVE1, CURVE2)):
             t = lg.curves[:, i]; on = np.isfinite(t); seen = (lg.mask == k).any(1)
-            oracle = _bridge(np.where(seen, t, np.nan), 10**6)
+            keep = seen
+            if near is not None:
+                c = np.rint(np.nan_to_num(t)).astype(np.int64); keep = np.zeros(H, bool)
+                for dc in range(-int(near), int(near) + 1): keep |= lg.mask[r, np.clip(c + dc, 0, W - 1)] == k
+                keep &= on
+            oracle = _bridge(np.where(keep, t, np.nan), 10**6)
             ok[i] += (np.abs(oracle - t)[on] <= 2).sum(); rows[i] += on.sum(); gap[i] += (on & ~seen).sum()
     rows = np.maximum(rows, 1)
     return dict(gap_rows=[float(v) for v in gap / rows], rows_within_2px=[float(v) for v in ok / rows])
