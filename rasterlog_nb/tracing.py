@@ -492,7 +492,6 @@ def gap_oracle(logs,
             if near is not None:
                 c = np.rint(np.nan_to_num(t)).astype(np.int64); keep = np.zeros(H, bool)
                 for dc in range(-int(near), int(near) + 1): keep |= lg.mask[r, np.clip(c + dc, 0, W - 1)] == k
-                keep &= on
             oracle = _bridge(np.where(keep, t, np.nan), 10**6)
             ok[i] += (np.abs(oracle - t)[on] <= 2).sum(); rows[i] += on.sum(); gap[i] += (on & ~seen).sum()
     rows = np.maximum(rows, 1)
